@@ -1,0 +1,263 @@
+"""Altair trend charts of online usage rates: one line per procedure, target, deadlines, events."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any, cast
+
+import altair as alt
+import polars as pl
+import vl_convert as vlc
+
+from kyosai.calendar import MonthParseError, month_start, parse_month
+from kyosai.catalog import Event
+from kyosai.percent import format_tenths
+
+# Okabe–Ito, reordered so the first series get the strongest contrasts on white; yellow last.
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
+# Shapes let series be told apart without colour (projectors, grey-scale prints).
+SHAPES = ["circle", "square", "diamond", "triangle-up", "cross", "triangle-right", "triangle-left"]
+EMPTY_MESSAGE = "表示できるデータがありません"
+NOTO_DIR = Path("/usr/share/fonts/opentype/noto")
+# vl-convert cannot measure a browser container, so PNG export uses this width instead.
+EXPORT_WIDTH = 960
+# Above this many periods only some get a label, or they collide on a projector.
+MAX_TICKS = 13
+EVENT_COLOR = "#7b3294"
+TARGET_COLOR = "#1b7a1b"
+
+
+def _iso(day: date) -> str:
+    # Vega parses date-only ISO strings as UTC midnight; with a UTC scale and utcFormat the
+    # chart never shifts a month because of the viewer's time zone.
+    return day.isoformat()
+
+
+def _y_top(max_rate: float | None, target: float) -> float:
+    # round() first so that 0.7 * 10 = 7.000000000000001 does not ceil up to 8.
+    tenths = math.ceil(round((max_rate or 0.0) * 10, 9)) / 10
+    # The target is kept inside the domain too, so its band and label never fall off the top.
+    return min(1.0, round(max(0.5, tenths + 0.1, target + 0.1), 1))
+
+
+def _target_text(target: float) -> str:
+    tenths = round(target * 1000)
+    # The seed writes the target as "20%", not "20.0%".
+    return f"{tenths // 10}%" if tenths % 10 == 0 else format_tenths(tenths)
+
+
+def _period_end(label: str, start: date) -> date:
+    # The last month of a period is written after "~" in its label (R7.7~R7.9).
+    try:
+        return parse_month(label.split("~")[-1])
+    except MonthParseError:
+        return start
+
+
+def _tick_starts(starts: list[date]) -> list[date]:
+    if len(starts) <= MAX_TICKS:
+        return starts
+    quarter_ends = [s for s in starts if s.month in (3, 6, 9, 12)]
+    if 2 <= len(quarter_ends) <= MAX_TICKS:
+        return quarter_ends
+    return starts[:: math.ceil(len(starts) / (MAX_TICKS - 1))]
+
+
+def _snap(day: date, starts: list[date], last_end: date) -> date | None:
+    # Marks sit on the period that contains them; outside the data they would stretch the x axis.
+    month = month_start(day)
+    if month < starts[0] or month > last_end:
+        return None
+    return max(s for s in starts if s <= month)
+
+
+def _configure(chart: alt.LayerChart, font: str) -> alt.LayerChart:
+    # Every text element names the font: vl-convert's default font has no Japanese glyphs.
+    configured: alt.LayerChart = (
+        chart.configure(font=font)
+        .configure_title(font=font, fontSize=22, anchor="start")
+        .configure_axis(
+            labelFont=font, titleFont=font, labelFontSize=15, titleFontSize=16, gridOpacity=0.5
+        )
+        .configure_legend(
+            labelFont=font,
+            titleFont=font,
+            labelFontSize=15,
+            titleFontSize=15,
+            orient="bottom",
+            columns=4,
+            symbolSize=150,
+            labelLimit=400,
+        )
+        .configure_text(font=font)
+        .configure_view(stroke=None)
+    )
+    return configured
+
+
+def _deadline_layers(
+    deadlines: Sequence[tuple[date, str]], starts: list[date], last_end: date, x: alt.X, y: float
+) -> list[alt.Chart]:
+    rows = [
+        {"x": _iso(snapped), "label": label}
+        for when, label in deadlines
+        if (snapped := _snap(when, starts, last_end)) is not None
+    ]
+    if not rows:
+        return []
+    base = alt.Chart(pl.DataFrame(rows)).encode(x=x)
+    rule = base.mark_rule(color="#444444", strokeDash=[6, 4], strokeWidth=1.5)
+    text = base.mark_text(align="left", baseline="top", dx=5, fontSize=14, color="#333333")
+    return [rule, text.encode(y=alt.datum(y), text="label:N")]
+
+
+def _event_layers(
+    events: Sequence[Event], starts: list[date], last_end: date, x: alt.X, top: float
+) -> list[alt.Chart]:
+    rows: list[dict[str, Any]] = []
+    stacked: dict[date, int] = {}
+    for event in events:
+        snapped = None if event.when is None else _snap(event.when, starts, last_end)
+        if event.when is None or snapped is None:
+            continue
+        # Several events in one period stack downwards so each keeps its own tooltip.
+        index = stacked.get(snapped, 0)
+        stacked[snapped] = index + 1
+        rows.append(
+            {
+                "x": _iso(snapped),
+                "y": top * (0.975 - 0.05 * index),
+                "label": event.label,
+                "detail": event.detail,
+                "day": event.when.strftime("%Y-%m-%d" if event.precise_day else "%Y-%m"),
+                # Labels point inwards so that events in the last periods stay inside the plot.
+                "right": snapped > starts[len(starts) // 2],
+            }
+        )
+    if not rows:
+        return []
+    base = alt.Chart(pl.DataFrame(rows)).encode(x=x)
+    y = alt.Y("y:Q")
+    fields = (("label", "施策"), ("day", "時期"), ("detail", "内容"))
+    tooltip = [alt.Tooltip(f"{field}:N", title=title) for field, title in fields]
+    marker = base.mark_point(shape="triangle-down", filled=True, size=160, color=EVENT_COLOR)
+    # A projector shows no tooltips, so each marker also carries its short label.
+    text = base.mark_text(
+        align=alt.expr("datum.right ? 'right' : 'left'"),
+        dx=alt.expr("datum.right ? -10 : 10"),
+        fontSize=13,
+        color="#5b2371",
+        baseline="middle",
+        limit=320,
+    )
+    layers = [
+        base.mark_rule(color=EVENT_COLOR, opacity=0.25, strokeWidth=1.5),
+        marker.encode(y=y, tooltip=tooltip).properties(name="events"),
+        text.encode(y=y, text="label:N"),
+    ]
+    return layers
+
+
+def trend_chart(
+    series: pl.DataFrame,
+    *,
+    target: float,
+    deadlines: Sequence[tuple[date, str]],
+    events: Sequence[Event],
+    title: str = "",
+    width: int | str = "container",
+    height: int = 360,
+    font: str = "Noto Sans CJK JP",
+) -> alt.LayerChart:
+    """Layered trend chart of rates per series with target band, deadline rules and events."""
+    size: dict[str, Any] = {"title": title, "width": width, "height": height}
+    if series.is_empty():
+        message = alt.Chart(pl.DataFrame({"message": [EMPTY_MESSAGE]}))
+        text = message.mark_text(fontSize=18, color="#555555").encode(text="message:N")
+        return _configure(alt.LayerChart(layer=[text], **size), font)
+
+    data = series.sort("period_start")
+    starts: list[date] = data.get_column("period_start").unique(maintain_order=True).to_list()
+    labels = dict(zip(data["period_start"].to_list(), data["period_label"].to_list(), strict=True))
+    last_end = max(_period_end(labels[s], s) for s in starts)
+    top = _y_top(cast(float | None, data.get_column("rate").max()), target)
+    series_order = series.get_column("series_label").unique(maintain_order=True).to_list()
+
+    # Vega cannot write 和暦, so the axis looks each tick up in a table built from the data.
+    lookup = json.dumps({_iso(s): labels[s] for s in starts}, ensure_ascii=False)
+    ticks = [alt.DateTime(year=s.year, month=s.month, date=s.day, utc=True) for s in starts]
+    x_axis = alt.Axis(
+        title="年月",
+        values=[t for s, t in zip(starts, ticks, strict=True) if s in _tick_starts(starts)],
+        labelExpr=f"{lookup}[utcFormat(datum.value, '%Y-%m-%d')] || ''",
+        labelAngle=0,
+        labelOverlap="greedy",
+        grid=False,
+    )
+    # Padding keeps the first and last points (and events on them) off the plot's edges.
+    x_scale = alt.Scale(type="utc", domain=[_iso(starts[0]), _iso(starts[-1])], padding=24)
+    x = alt.X("x:T", scale=x_scale, axis=x_axis)
+    y_scale = alt.Scale(domain=[0, top], nice=False)
+    y_axis = alt.Axis(title="オンライン利用率", format=".0%", tickCount=round(top * 10))
+
+    band = alt.Chart().mark_rect(color="#2ca02c", opacity=0.08)
+    band = band.encode(y=alt.datum(target, scale=y_scale, axis=y_axis), y2=alt.datum(top))
+    rule = alt.Chart().mark_rule(color=TARGET_COLOR, strokeWidth=2).encode(y=alt.datum(target))
+    rule = rule.properties(name="target")
+    label = alt.Chart().mark_text(
+        align="right", baseline="bottom", dx=-4, dy=-4, fontSize=15, color=TARGET_COLOR
+    )
+    label = label.encode(
+        y=alt.datum(target),
+        x=alt.value("width"),
+        text=alt.datum(f"利用目標 {_target_text(target)}"),
+    )
+
+    points_data = data.select(
+        "series_label", "period_label", "online", "total", "rate", "rate_text",
+        x=pl.col("period_start").dt.to_string("%Y-%m-%d"),
+    )  # fmt: skip
+    color = alt.Color(
+        "series_label:N", title="手続", scale=alt.Scale(domain=series_order, range=PALETTE)
+    )
+    shape = alt.Shape("series_label:N", scale=alt.Scale(domain=series_order, range=SHAPES))
+    tooltip = [
+        alt.Tooltip("series_label:N", title="手続"),
+        alt.Tooltip("period_label:N", title="期間"),
+        alt.Tooltip("online:Q", title="オンライン件数", format=","),
+        alt.Tooltip("total:Q", title="全体件数", format=","),
+        alt.Tooltip("rate_text:N", title="オンライン利用率"),
+    ]
+    base = alt.Chart(points_data).encode(
+        x=x, y=alt.Y("rate:Q", scale=y_scale, axis=y_axis), color=color
+    )
+    # A period with no total breaks the line instead of bridging a gap nobody measured.
+    lines = base.mark_line(strokeWidth=2.5, invalid="break-paths-filter-domains")
+    points = base.mark_point(filled=True, size=90, opacity=1).encode(shape=shape, tooltip=tooltip)
+    layers = [band, rule, label, lines.properties(name="lines"), points.properties(name="points")]
+    x_plain = alt.X("x:T", scale=x_scale)
+    layers += _deadline_layers(deadlines, starts, last_end, x_plain, top * 0.9)
+    layers += _event_layers(events, starts, last_end, x_plain, top)
+    return _configure(alt.LayerChart(layer=layers, **size), font)
+
+
+@cache
+def _register_fonts() -> None:
+    # Once per process: vl-convert rescans the directory on every registration.
+    if NOTO_DIR.is_dir():
+        vlc.register_font_directory(str(NOTO_DIR))
+
+
+def chart_to_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
+    """The chart as PNG bytes, rendered by vl-convert with the Noto CJK fonts."""
+    _register_fonts()
+    spec: dict[str, Any] = json.loads(chart.to_json())
+    if spec.get("width") == "container":
+        spec["width"] = EXPORT_WIDTH
+    png: bytes = vlc.vegalite_to_png(json.dumps(spec), scale=scale)
+    return png
