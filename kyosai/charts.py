@@ -14,7 +14,7 @@ import altair as alt
 import polars as pl
 import vl_convert as vlc
 
-from kyosai.calendar import MonthParseError, month_start, parse_month
+from kyosai.calendar import MonthParseError, add_months, month_start, parse_month
 from kyosai.catalog import Event
 from kyosai.percent import format_tenths
 
@@ -29,13 +29,11 @@ EXPORT_WIDTH = 960
 # Above this many periods only some get a label, or they collide on a projector.
 MAX_TICKS = 13
 EVENT_COLOR = "#7b3294"
-TARGET_COLOR = "#1b7a1b"
+GREEN = "#1b7a1b"
 
 
-def _iso(day: date) -> str:
-    # Vega parses date-only ISO strings as UTC midnight; with a UTC scale and utcFormat the
-    # chart never shifts a month because of the viewer's time zone.
-    return day.isoformat()
+def _utc(day: date) -> alt.DateTime:
+    return alt.DateTime(year=day.year, month=day.month, date=day.day, utc=True)
 
 
 def _y_top(max_rate: float | None, target: float) -> float:
@@ -81,9 +79,7 @@ def _configure(chart: alt.LayerChart, font: str) -> alt.LayerChart:
     configured: alt.LayerChart = (
         chart.configure(font=font)
         .configure_title(font=font, fontSize=22, anchor="start")
-        .configure_axis(
-            labelFont=font, titleFont=font, labelFontSize=15, titleFontSize=16, gridOpacity=0.5
-        )
+        .configure_axis(labelFont=font, titleFont=font, labelFontSize=15, titleFontSize=16)
         .configure_legend(
             labelFont=font,
             titleFont=font,
@@ -94,7 +90,7 @@ def _configure(chart: alt.LayerChart, font: str) -> alt.LayerChart:
             symbolSize=150,
             labelLimit=400,
         )
-        .configure_text(font=font)
+        .configure_text(font=font, fontSize=14)
         .configure_view(stroke=None)
     )
     return configured
@@ -104,7 +100,7 @@ def _deadline_layers(
     deadlines: Sequence[tuple[date, str]], starts: list[date], last_end: date, x: alt.X, y: float
 ) -> list[alt.Chart]:
     rows = [
-        {"x": _iso(snapped), "label": label}
+        {"x": snapped.isoformat(), "label": label}
         for when, label in deadlines
         if (snapped := _snap(when, starts, last_end)) is not None
     ]
@@ -112,7 +108,7 @@ def _deadline_layers(
         return []
     base = alt.Chart(pl.DataFrame(rows)).encode(x=x)
     rule = base.mark_rule(color="#444444", strokeDash=[6, 4], strokeWidth=1.5)
-    text = base.mark_text(align="left", baseline="top", dx=5, fontSize=14, color="#333333")
+    text = base.mark_text(align="left", baseline="top", dx=5, color="#333333")
     return [rule, text.encode(y=alt.datum(y), text="label:N")]
 
 
@@ -122,15 +118,14 @@ def _event_layers(
     rows: list[dict[str, Any]] = []
     stacked: dict[date, int] = {}
     for event in events:
-        snapped = None if event.when is None else _snap(event.when, starts, last_end)
-        if event.when is None or snapped is None:
+        if event.when is None or (snapped := _snap(event.when, starts, last_end)) is None:
             continue
         # Several events in one period stack downwards so each keeps its own tooltip.
         index = stacked.get(snapped, 0)
         stacked[snapped] = index + 1
         rows.append(
             {
-                "x": _iso(snapped),
+                "x": snapped.isoformat(),
                 "y": top * (0.975 - 0.05 * index),
                 "label": event.label,
                 "detail": event.detail,
@@ -142,7 +137,6 @@ def _event_layers(
     if not rows:
         return []
     base = alt.Chart(pl.DataFrame(rows)).encode(x=x)
-    y = alt.Y("y:Q")
     fields = (("label", "施策"), ("day", "時期"), ("detail", "内容"))
     tooltip = [alt.Tooltip(f"{field}:N", title=title) for field, title in fields]
     marker = base.mark_point(shape="triangle-down", filled=True, size=160, color=EVENT_COLOR)
@@ -155,12 +149,11 @@ def _event_layers(
         baseline="middle",
         limit=320,
     )
-    layers = [
+    return [
         base.mark_rule(color=EVENT_COLOR, opacity=0.25, strokeWidth=1.5),
-        marker.encode(y=y, tooltip=tooltip).properties(name="events"),
-        text.encode(y=y, text="label:N"),
+        marker.encode(y="y:Q", tooltip=tooltip),
+        text.encode(y="y:Q", text="label:N"),
     ]
-    return layers
 
 
 def trend_chart(
@@ -186,46 +179,40 @@ def trend_chart(
     labels = dict(zip(data["period_start"].to_list(), data["period_label"].to_list(), strict=True))
     last_end = max(_period_end(labels[s], s) for s in starts)
     top = _y_top(cast(float | None, data.get_column("rate").max()), target)
-    series_order = series.get_column("series_label").unique(maintain_order=True).to_list()
+    order = series.get_column("series_label").unique(maintain_order=True).to_list()
 
     # Vega cannot write 和暦, so the axis looks each tick up in a table built from the data.
-    lookup = json.dumps({_iso(s): labels[s] for s in starts}, ensure_ascii=False)
-    ticks = [alt.DateTime(year=s.year, month=s.month, date=s.day, utc=True) for s in starts]
+    lookup = json.dumps({s.isoformat(): labels[s] for s in starts}, ensure_ascii=False)
     x_axis = alt.Axis(
         title="年月",
-        values=[t for s, t in zip(starts, ticks, strict=True) if s in _tick_starts(starts)],
+        values=[_utc(s) for s in _tick_starts(starts)],
         labelExpr=f"{lookup}[utcFormat(datum.value, '%Y-%m-%d')] || ''",
         labelAngle=0,
         labelOverlap="greedy",
         grid=False,
     )
     # Padding keeps the first and last points (and events on them) off the plot's edges.
-    x_scale = alt.Scale(type="utc", domain=[_iso(starts[0]), _iso(starts[-1])], padding=24)
+    # A single period gets a month either side, or its domain would have no width.
+    lo, hi = starts[0], starts[-1]
+    if lo == hi:
+        lo, hi = add_months(lo, -1), add_months(hi, 1)
+    x_scale = alt.Scale(type="utc", domain=[_utc(lo), _utc(hi)], padding=24)
     x = alt.X("x:T", scale=x_scale, axis=x_axis)
     y_scale = alt.Scale(domain=[0, top], nice=False)
     y_axis = alt.Axis(title="オンライン利用率", format=".0%", tickCount=round(top * 10))
 
+    target_text = f"利用目標 {_target_text(target)}"
     band = alt.Chart().mark_rect(color="#2ca02c", opacity=0.08)
     band = band.encode(y=alt.datum(target, scale=y_scale, axis=y_axis), y2=alt.datum(top))
-    rule = alt.Chart().mark_rule(color=TARGET_COLOR, strokeWidth=2).encode(y=alt.datum(target))
-    rule = rule.properties(name="target")
-    label = alt.Chart().mark_text(
-        align="right", baseline="bottom", dx=-4, dy=-4, fontSize=15, color=TARGET_COLOR
-    )
-    label = label.encode(
-        y=alt.datum(target),
-        x=alt.value("width"),
-        text=alt.datum(f"利用目標 {_target_text(target)}"),
-    )
+    rule = alt.Chart().mark_rule(color=GREEN, strokeWidth=2).encode(y=alt.datum(target))
+    label = alt.Chart().mark_text(align="right", baseline="bottom", dx=-4, dy=-4, color=GREEN)
+    label = label.encode(y=alt.datum(target), x=alt.value("width"), text=alt.datum(target_text))
 
-    points_data = data.select(
-        "series_label", "period_label", "online", "total", "rate", "rate_text",
-        x=pl.col("period_start").dt.to_string("%Y-%m-%d"),
-    )  # fmt: skip
-    color = alt.Color(
-        "series_label:N", title="手続", scale=alt.Scale(domain=series_order, range=PALETTE)
-    )
-    shape = alt.Shape("series_label:N", scale=alt.Scale(domain=series_order, range=SHAPES))
+    # Vega parses date-only ISO strings as UTC midnight; with a UTC scale and utcFormat the
+    # chart never shifts a month because of the viewer's time zone.
+    points_data = data.with_columns(x=pl.col("period_start").dt.to_string()).drop("period_start")
+    color = alt.Color("series_label:N", title="手続", scale=alt.Scale(domain=order, range=PALETTE))
+    shape = alt.Shape("series_label:N", scale=alt.Scale(domain=order, range=SHAPES))
     tooltip = [
         alt.Tooltip("series_label:N", title="手続"),
         alt.Tooltip("period_label:N", title="期間"),
@@ -233,13 +220,12 @@ def trend_chart(
         alt.Tooltip("total:Q", title="全体件数", format=","),
         alt.Tooltip("rate_text:N", title="オンライン利用率"),
     ]
-    base = alt.Chart(points_data).encode(
-        x=x, y=alt.Y("rate:Q", scale=y_scale, axis=y_axis), color=color
-    )
+    y = alt.Y("rate:Q", scale=y_scale, axis=y_axis)
+    base = alt.Chart(points_data).encode(x=x, y=y, color=color)
     # A period with no total breaks the line instead of bridging a gap nobody measured.
     lines = base.mark_line(strokeWidth=2.5, invalid="break-paths-filter-domains")
     points = base.mark_point(filled=True, size=90, opacity=1).encode(shape=shape, tooltip=tooltip)
-    layers = [band, rule, label, lines.properties(name="lines"), points.properties(name="points")]
+    layers = [band, rule, label, lines, points]
     x_plain = alt.X("x:T", scale=x_scale)
     layers += _deadline_layers(deadlines, starts, last_end, x_plain, top * 0.9)
     layers += _event_layers(events, starts, last_end, x_plain, top)
@@ -259,5 +245,4 @@ def chart_to_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
     spec: dict[str, Any] = json.loads(chart.to_json())
     if spec.get("width") == "container":
         spec["width"] = EXPORT_WIDTH
-    png: bytes = vlc.vegalite_to_png(json.dumps(spec), scale=scale)
-    return png
+    return vlc.vegalite_to_png(json.dumps(spec), scale=scale)

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import sys
 import unicodedata
 from collections.abc import Sequence
 
 from kyosai import store
 from kyosai.catalog import default_catalog
-from kyosai.percent import format_tenths_number
+from kyosai.exports import csv_text, table_rows
 from kyosai.periods import Grain
-from kyosai.rates import RateTable, rate_table
+from kyosai.rates import rate_table
 
 EXIT_OK = 0
 EXIT_INPUT_PROBLEM = 1
@@ -56,16 +54,6 @@ def _run_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def table_rows(table: RateTable) -> list[list[str]]:
-    """The rate table as text rows: header, then 制度, 手続 and one cell per period."""
-    wide = table.wide()
-    rows = [["制度", "手続", *table.labels]]
-    for record in wide.iter_rows(named=True):
-        cells = [format_tenths_number(record[key]) for key in table.keys]
-        rows.append([record["scheme"], record["procedure"], *cells])
-    return rows
-
-
 def _display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
@@ -82,18 +70,12 @@ def _as_text(rows: list[list[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _as_csv(rows: list[list[str]]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
-    return buffer.getvalue()
-
-
 def _run_table(args: argparse.Namespace) -> int:
     with store.connect(store.db_path_from_env(args.db)) as con:
         counts = store.read_counts(con)
     table = rate_table(counts, default_catalog(), Grain(args.columns))
     rows = table_rows(table)
-    sys.stdout.write(_as_csv(rows) if args.format == "csv" else _as_text(rows))
+    sys.stdout.write(csv_text(rows) if args.format == "csv" else _as_text(rows))
     return EXIT_OK
 
 

@@ -82,6 +82,10 @@ class RateTable:
         """The unique frame column names of the periods, in order."""
         return [column_key(index) for index in range(len(self.periods))]
 
+    def target_tenths(self, procedure_id: str) -> int:
+        """The target of one row's procedure, in tenths of a percent."""
+        return int(self.rows.filter(pl.col("procedure_id") == procedure_id)["target_tenths"][0])
+
     def wide(self, value: str = "tenths") -> pl.DataFrame:
         """One row per procedure: scheme, procedure, row_label, then one column per period,
         named by `keys`."""

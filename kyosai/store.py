@@ -169,7 +169,8 @@ def read_counts(
         ORDER BY c.procedure_id, c.month
     """
     params = {"procedures": procedure_ids, "first": first, "last": last}
-    return con.sql(query, params=params).pl()
+    frame: pl.DataFrame = con.sql(query, params=params).pl()
+    return frame
 
 
 def latest_month(con: duckdb.DuckDBPyConnection) -> date | None:
@@ -180,11 +181,12 @@ def latest_month(con: duckdb.DuckDBPyConnection) -> date | None:
 
 def read_uploads(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Every upload, newest first."""
-    return con.sql(
+    frame: pl.DataFrame = con.sql(
         """SELECT upload_id, uploaded_at, uploaded_by, file_name, sha256, is_sample,
                   rows_new, rows_revised, rows_unchanged, undone_at, undone_by
            FROM uploads ORDER BY upload_id DESC"""
     ).pl()
+    return frame
 
 
 def _validate_rows(rows: pl.DataFrame, catalog: Catalog) -> None:

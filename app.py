@@ -1,0 +1,15 @@
+"""kyosai: the router. Page config and navigation only; each page lives in pages/."""
+
+import streamlit as st
+
+st.set_page_config(page_title="オンライン利用率", page_icon=":material/show_chart:", layout="wide")
+
+navigation = st.navigation(
+    [
+        st.Page("pages/overview.py", title="概要", icon=":material/dashboard:", default=True),
+        st.Page("pages/trends.py", title="利用率の推移", icon=":material/show_chart:"),
+        st.Page("pages/table.py", title="集計表", icon=":material/table_chart:"),
+        st.Page("pages/definitions.py", title="データの定義", icon=":material/menu_book:"),
+    ]
+)
+navigation.run()

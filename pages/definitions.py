@@ -1,0 +1,12 @@
+"""データの定義: how the rate is computed, the catalogue, sources and the upload record."""
+
+import streamlit as st
+
+from kyosai.ui import data, render
+from kyosai.ui.routing import require_router
+
+require_router()
+st.title("データの定義")
+model = data.definitions()
+render.as_of(model.freshness)
+render.definitions(model)

@@ -1,0 +1,25 @@
+"""概要: the 資料3 scorecard with the latest rates, status and a small trend per procedure."""
+
+import streamlit as st
+
+from kyosai.ui import data, render
+from kyosai.ui.routing import require_router
+
+require_router()
+st.title("概要")
+model = data.overview()
+render.as_of(model.freshness)
+render.kpi_cards(model.kpis)
+st.subheader("スコアカード")
+st.dataframe(
+    model.scorecard,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "推移": st.column_config.LineChartColumn("推移（直近24か月）", y_min=0.0, y_max=0.6),
+    },
+)
+st.caption(
+    "状況: ◎ 達成＝当年度累計が利用目標以上、△ 進行中＝取組期間内で目標未満、"
+    "× 未達＝取組期間後で目標未満。差・比は表示値（0.1ポイント単位）の差です。"
+)
