@@ -1,0 +1,129 @@
+"""AppTest over every page: it renders, says when figures are sample data, and filters work."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+
+PAGES = {
+    "pages/overview.py": "概要",
+    "pages/trends.py": "利用率の推移",
+    "pages/table.py": "集計表",
+    "pages/definitions.py": "データの定義",
+}
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_renders_with_sample_notice(app: AppTest, page: str) -> None:
+    app.switch_page(page).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert [t.value for t in app.title] == [PAGES[page]]
+    assert any("サンプルデータ" in w.value for w in app.warning)
+    assert any("最新データ: **R7.9**" in c.value for c in app.caption)
+
+
+def test_overview_shows_latest_rates_and_status(app: AppTest) -> None:
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["(小) 加入手続き（R7.9）"] == "38.2%"
+    assert metrics["(倒) 加入手続き（R7.9）"] == "18.0%"
+    scorecard = app.dataframe[0].value
+    row = scorecard[scorecard["対象手続"] == "加入関係手続"].iloc[1]
+    assert row["制度"] == "中小企業倒産防止共済"
+    assert row["年度累計"] == "17.9%"
+    assert row["状況"] == "× 未達"
+    assert row["目標との差"] == "-2.1pt"
+
+
+def _table(app: AppTest):  # type: ignore[no-untyped-def]
+    return app.dataframe[0].value
+
+
+def test_table_defaults_to_the_seed_layout(app: AppTest) -> None:
+    app.switch_page("pages/table.py").run()
+    frame = _table(app)
+    assert list(frame.columns)[:3] == ["手続", "R5.9", "R5.12"]
+    assert list(frame.columns)[-3:] == [
+        "期間集計 R5.9~R6.3",
+        "期間集計 R6.4~R7.3",
+        "期間集計 R7.4~R7.9",
+    ]
+    first = frame.iloc[0]
+    assert first["手続"] == "(小) 加入手続き"
+    assert first["R7.9"] == "38.2%"
+    assert first["期間集計 R5.9~R6.3"] == "20.0%"
+
+
+def test_table_scheme_filter_keeps_only_that_scheme(app: AppTest) -> None:
+    app.switch_page("pages/table.py").run()
+    assert len(_table(app)) == 7
+    app.multiselect(key="table_schemes").set_value(["tosan"]).run()
+    frame = _table(app)
+    assert list(frame["手続"]) == ["(倒) 加入手続き", "(倒) 保全手続き", "(倒) 解約手続き"]
+
+
+def test_table_procedure_filter_and_grain(app: AppTest) -> None:
+    app.switch_page("pages/table.py").run()
+    procedures = next(m for m in app.multiselect if m.label == "対象手続")
+    procedures.set_value(["shokibo_hozen"]).run()
+    assert list(_table(app)["手続"]) == ["(小) 保全手続き"]
+    app.selectbox(key="table_grain").set_value("month").run()
+    frame = _table(app)
+    assert "R7.8" in frame.columns
+    assert frame.iloc[0]["R6.12"] == "24.0%"
+
+
+def test_table_period_filter_narrows_columns(app: AppTest) -> None:
+    from datetime import date
+
+    app.switch_page("pages/table.py").run()
+    app.select_slider(key="table_period").set_value((date(2025, 4, 1), date(2025, 9, 1))).run()
+    frame = _table(app)
+    assert list(frame.columns) == ["手続", "R7.6", "R7.9", "期間集計 R7.4~R7.9"]
+    assert frame.iloc[0]["期間集計 R7.4~R7.9"] == "34.5%"
+
+
+def _chart_rows(app: AppTest) -> list[dict[str, object]]:
+    """Every row of every dataset the chart was sent with."""
+    rows: list[dict[str, object]] = []
+    for dataset in app.get("vega_lite_chart")[0].proto.datasets:
+        rows.extend(pa.ipc.open_stream(dataset.data.data).read_all().to_pylist())
+    return rows
+
+
+def _series(app: AppTest) -> set[object]:
+    return {row["series_label"] for row in _chart_rows(app) if "series_label" in row}
+
+
+def test_trends_filters_change_the_chart(app: AppTest) -> None:
+    app.switch_page("pages/trends.py").run()
+    assert len(app.get("vega_lite_chart")) == 1
+    assert _series(app) == {
+        "(小) 加入手続き",
+        "(小) 保全手続き",
+        "(倒) 加入手続き",
+        "(倒) 保全手続き",
+    }
+    app.multiselect(key="trends_schemes").set_value(["shokibo"]).run()
+    assert _series(app) == {"(小) 加入手続き", "(小) 保全手続き"}
+
+
+def test_trends_grain_changes_the_points(app: AppTest) -> None:
+    app.switch_page("pages/trends.py").run()
+    monthly = {row["period_label"] for row in _chart_rows(app) if "series_label" in row}
+    assert len(monthly) == 25
+    app.selectbox(key="trends_grain").set_value("fy").run()
+    points = [row for row in _chart_rows(app) if row.get("series_label") == "(小) 加入手続き"]
+    assert sorted((row["period_label"], row["rate_text"]) for row in points) == [
+        ("R5.9~R6.3", "20.0%"),
+        ("R6.4~R7.3", "26.6%"),
+        ("R7.4~R7.9", "34.5%"),
+    ]
+
+
+def test_trends_with_nothing_chosen_says_so(app: AppTest) -> None:
+    app.switch_page("pages/trends.py").run()
+    app.multiselect(key="trends_schemes").set_value([]).run()
+    assert not app.exception
+    assert len(app.get("vega_lite_chart")) == 0
+    assert any("データがありません" in i.value for i in app.info)
