@@ -2,14 +2,21 @@
 
 import streamlit as st
 
+from kyosai.ui.auth import is_staff
+
 st.set_page_config(page_title="オンライン利用率", page_icon=":material/show_chart:", layout="wide")
 
-navigation = st.navigation(
-    [
-        st.Page("pages/overview.py", title="概要", icon=":material/dashboard:", default=True),
-        st.Page("pages/trends.py", title="利用率の推移", icon=":material/show_chart:"),
-        st.Page("pages/table.py", title="集計表", icon=":material/table_chart:"),
-        st.Page("pages/definitions.py", title="データの定義", icon=":material/menu_book:"),
+pages = [
+    st.Page("pages/overview.py", title="概要", icon=":material/dashboard:", default=True),
+    st.Page("pages/trends.py", title="利用率の推移", icon=":material/show_chart:"),
+    st.Page("pages/table.py", title="集計表", icon=":material/table_chart:"),
+    st.Page("pages/definitions.py", title="データの定義", icon=":material/menu_book:"),
+]
+# Staff pages are absent from the navigation for everyone else (and check again inside).
+if is_staff():
+    pages += [
+        st.Page("pages/upload.py", title="データ取込", icon=":material/upload_file:"),
+        st.Page("pages/history.py", title="取込履歴", icon=":material/history:"),
     ]
-)
+navigation = st.navigation(pages)
 navigation.run()

@@ -80,9 +80,18 @@ def fiscal_year_end(fy: int) -> date:
     return date(fy + 1, 3, 1)
 
 
+def _fiscal_era(fy: int) -> tuple[str, str, int]:
+    # A fiscal year is named in the era in force when it ends: FY2019 is 令和元年度, not 平成31年度.
+    letter, kanji, _ = _era_of(fiscal_year_end(fy))
+    era_year = fy - _ERA_BY_LETTER[letter].year + 1
+    if era_year < 1:
+        return _era_of(fiscal_year_start(fy))
+    return letter, kanji, era_year
+
+
 def fiscal_year_label(fy: int) -> str:
-    """A fiscal year in words, for example `令和7年度` for FY2025."""
-    _, kanji, era_year = _era_of(fiscal_year_start(fy))
+    """A fiscal year in words, for example `令和7年度` for FY2025 and `令和元年度` for FY2019."""
+    _, kanji, era_year = _fiscal_era(fy)
     year_text = "元" if era_year == 1 else str(era_year)
     return f"{kanji}{year_text}年度"
 
@@ -123,7 +132,7 @@ class FiscalQuarter:
     @property
     def label(self) -> str:
         """The short label, for example `R7Q3`."""
-        letter, _, era_year = _era_of(fiscal_year_start(self.fiscal_year))
+        letter, _, era_year = _fiscal_era(self.fiscal_year)
         return f"{letter}{era_year}Q{self.quarter}"
 
     def next(self) -> FiscalQuarter:
@@ -162,8 +171,9 @@ def _era_month(start: date, era_year_text: str, month_text: str, original: str) 
     if not 1 <= month_number <= 12 or era_year < 1:
         raise MonthParseError(f"月として読めません: {original!r}")
     result = date(start.year + era_year - 1, month_number, 1)
-    # The first era year begins mid-year: R1.4 does not exist (it is H31.4).
-    if result < month_start(start):
+    # Eras begin and end mid-year: R1.4 does not exist (it is H31.4), nor does H31.5 (R1.5).
+    successor = next((s for _, _, s in _ERAS if s > start), None)
+    if result < month_start(start) or (successor is not None and result >= successor):
         raise MonthParseError(f"{original!r} はその元号の期間にありません")
     return result
 

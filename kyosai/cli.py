@@ -7,7 +7,7 @@ import sys
 import unicodedata
 from collections.abc import Sequence
 
-from kyosai import store
+from kyosai import cli_uploads, store
 from kyosai.catalog import default_catalog
 from kyosai.exports import csv_text, table_rows
 from kyosai.periods import Grain
@@ -37,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
         "--columns", choices=[g.value for g in Grain], default=Grain.QUARTER_END.value
     )
     table.add_argument("--format", choices=["csv", "text"], default="csv")
+    cli_uploads.add_commands(commands)
     return parser
 
 
@@ -85,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exit_:
         return EXIT_OK if exit_.code in (0, None) else EXIT_USAGE
-    handlers = {"init": _run_init, "table": _run_table}
+    handlers = {"init": _run_init, "table": _run_table, **cli_uploads.HANDLERS}
     try:
         return handlers[args.command](args)
     except store.StoreError as error:

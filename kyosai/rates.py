@@ -242,7 +242,8 @@ def procedure_status(
         judged_month = as_of or latest
         past_deadline = judged_month is not None and judged_month > procedure.deadline_month
         if fytd_tenths is None:
-            status = STATUS_NO_DATA if past_deadline else STATUS_IN_PROGRESS
+            # No figure, no judgement: a procedure without counts is never called 進行中.
+            status = STATUS_NO_DATA
         elif fytd_tenths >= procedure.target_tenths:
             status = STATUS_MET
         else:

@@ -74,6 +74,10 @@ class StoreError(Exception):
     """A write the store refused; nothing was written."""
 
 
+class OutdatedError(StoreError):
+    """The stored figures changed after the caller read them."""
+
+
 @dataclass(frozen=True)
 class UploadResult:
     """What one committed upload did."""
@@ -190,16 +194,18 @@ def read_uploads(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 
 def _validate_rows(rows: pl.DataFrame, catalog: Catalog) -> None:
+    # Checked here so every refusal is a StoreError with a message, not a DB constraint error.
+    if rows.null_count().sum_horizontal().item():
+        raise StoreError("手続・年月・オンライン件数・全体件数のいずれかが空の行があります")
     known = {p.procedure_id for p in catalog.procedures}
     unknown = set(rows["procedure_id"].unique().to_list()) - known
     if unknown:
         raise StoreError(f"カタログにない手続です: {', '.join(sorted(unknown))}")
+    if rows.select((pl.col("month").dt.day() != 1).any()).item():
+        raise StoreError("年月は月の1日で指定してください")
     if rows.select(pl.struct("procedure_id", "month").is_duplicated().any()).item():
         raise StoreError("同じ手続・年月の行が重複しています")
-    bad = rows.filter(
-        (pl.col("online") < 0) | (pl.col("online") > pl.col("total")) | pl.col("total").is_null()
-    )
-    if bad.height:
+    if rows.filter((pl.col("online") < 0) | (pl.col("online") > pl.col("total"))).height:
         raise StoreError("件数は 0 ≤ オンライン件数 ≤ 全体件数 でなければなりません")
 
 
@@ -212,8 +218,14 @@ def write_upload(
     uploaded_by: str,
     is_sample: bool = False,
     catalog: Catalog | None = None,
+    expected_version: int | None = None,
 ) -> UploadResult:
-    """Write an upload's rows (procedure_id, month, online, total) in one transaction."""
+    """Write an upload's rows (procedure_id, month, online, total) in one transaction.
+
+    With expected_version, the write is refused if the stored figures changed since the caller
+    read them (the preview it showed would no longer be what gets written). The same bytes
+    (sha256) are never loaded twice while their upload is live.
+    """
     rows = rows.select(
         pl.col("procedure_id").cast(pl.String),
         pl.col("month").cast(pl.Date),
@@ -223,6 +235,13 @@ def write_upload(
     _validate_rows(rows, catalog or default_catalog())
     incoming = rows  # referenced by name in the SQL below (DuckDB replacement scan)
     with transaction(con):
+        if expected_version is not None and data_version(con) != expected_version:
+            raise OutdatedError(
+                "確認画面を表示した後に、別の取込または取消でデータが変わりました。"
+                "もう一度ファイルを確認してから登録してください。"
+            )
+        if find_upload_by_sha(con, sha256) is not None:
+            raise StoreError("このファイルは既に取り込まれています。")
         row = _first_row(con, "SELECT coalesce(max(upload_id), 0) + 1 FROM uploads")
         upload_id = int(row[0]) if row else 1
         con.execute(
@@ -293,3 +312,76 @@ def load_sample(con: duckdb.DuckDBPyConnection) -> UploadResult:
         uploaded_by=SAMPLE_UPLOADER,
         is_sample=True,
     )
+
+
+def find_upload_by_sha(con: duckdb.DuckDBPyConnection, sha256: str) -> tuple[int, datetime] | None:
+    """The live (not undone) upload that loaded these exact bytes, if any."""
+    row = _first_row(
+        con,
+        """SELECT upload_id, uploaded_at FROM uploads
+           WHERE sha256 = ? AND undone_at IS NULL ORDER BY upload_id LIMIT 1""",
+        [sha256],
+    )
+    return (int(row[0]), row[1]) if row else None
+
+
+def read_upload_rows(con: duckdb.DuckDBPyConnection, upload_id: int) -> pl.DataFrame:
+    """The rows one upload brought, with the values they replaced."""
+    frame: pl.DataFrame = con.sql(
+        """SELECT procedure_id, month, online, total, change, old_online, old_total, old_upload_id
+           FROM upload_rows WHERE upload_id = ? ORDER BY procedure_id, month""",
+        params=[upload_id],
+    ).pl()
+    return frame
+
+
+def blocking_upload(con: duckdb.DuckDBPyConnection, upload_id: int) -> int | None:
+    """The latest live upload after this one that touched any of its rows (undo that first)."""
+    row = _first_row(
+        con,
+        """SELECT max(later.upload_id)
+           FROM upload_rows mine
+           JOIN upload_rows later USING (procedure_id, month)
+           JOIN uploads u ON u.upload_id = later.upload_id
+           WHERE mine.upload_id = ? AND later.upload_id > ? AND u.undone_at IS NULL""",
+        [upload_id, upload_id],
+    )
+    return int(row[0]) if row and row[0] is not None else None
+
+
+def undo_upload(con: duckdb.DuckDBPyConnection, upload_id: int, undone_by: str) -> None:
+    """Restore exactly the values an upload replaced, in one transaction."""
+    with transaction(con):
+        state = _first_row(con, "SELECT undone_at FROM uploads WHERE upload_id = ?", [upload_id])
+        if not state:
+            raise StoreError(f"取込 #{upload_id} はありません。")
+        if state[0] is not None:
+            raise StoreError(f"取込 #{upload_id} は既に取り消されています。")
+        # A later upload that touched the same rows (even leaving them unchanged) relies on
+        # this upload's values: undoing underneath it would silently change its figures.
+        later = blocking_upload(con, upload_id)
+        if later is not None:
+            raise StoreError(
+                f"取込 #{later} が同じ手続・年月の件数を含んでいるため、取込 #{upload_id} は"
+                f"取り消せません。先に取込 #{later} を取り消してください。"
+            )
+        con.execute(
+            """DELETE FROM monthly_counts c USING upload_rows r
+               WHERE r.upload_id = ? AND r.change = 'new'
+                 AND c.procedure_id = r.procedure_id AND c.month = r.month""",
+            [upload_id],
+        )
+        con.execute(
+            """UPDATE monthly_counts c
+               SET online = r.old_online, total = r.old_total, upload_id = r.old_upload_id
+               FROM upload_rows r
+               WHERE r.upload_id = ? AND r.change = 'revised'
+                 AND c.procedure_id = r.procedure_id AND c.month = r.month""",
+            [upload_id],
+        )
+        con.execute(
+            "UPDATE uploads SET undone_at = ?, undone_by = ? WHERE upload_id = ?",
+            [datetime.now(), undone_by, upload_id],
+        )
+        con.execute("UPDATE data_version SET version = version + 1")
+    con.execute("CHECKPOINT")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-import altair as alt
 import duckdb
 import polars as pl
 
@@ -93,7 +93,9 @@ class TrendModel:
     """The 利用率の推移 page."""
 
     freshness: Freshness
-    chart: alt.TopLevelMixin | None
+    # The Vega-Lite spec, built once per data version and filter: Altair's to_dict() costs
+    # ~40 ms, too much to pay on every rerun.
+    chart_spec: dict[str, Any] | None
     points: pl.DataFrame
     dated_events: list[Event]
     undated_events: list[Event]
@@ -273,7 +275,7 @@ def trends(
     )
     return TrendModel(
         freshness=freshness(counts, today),
-        chart=chart,
+        chart_spec=chart.to_dict() if chart is not None else None,
         points=series,
         dated_events=[e for e in relevant if e.when is not None],
         undated_events=[e for e in relevant if e.when is None],
@@ -287,6 +289,24 @@ def table(
     chosen = filters.chosen_procedures(catalog)
     counts = store.read_counts(con, chosen, filters.first, filters.last)
     result = rate_table(counts, catalog, filters.grain, chosen, filters.first, filters.last)
+    display, met, fy_columns = table_display(result)
+    stem = f"online_rates_{filters.grain.value}"
+    fresh = freshness(counts, today)
+    title = f"オンライン利用率（最新データ {fresh.latest_label or 'なし'}）"
+    return TableModel(
+        freshness=fresh,
+        display=display,
+        met=met,
+        fy_columns=fy_columns,
+        csv_bytes=exports.table_csv_bytes(result),
+        xlsx_bytes=exports.table_xlsx_bytes(result, title),
+        file_stem=stem,
+    )
+
+
+def table_display(result: RateTable) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
+    """A rate table as text cells, a same-shaped mask of cells at or above target, and the
+    names of the 期間集計 columns."""
     wide = result.wide()
     names = _unique_headers(result)
     display = wide.select(
@@ -307,18 +327,7 @@ def table(
         ],
     )
     fy_columns = [n for n, p in zip(names, result.periods, strict=True) if p.kind == "fy"]
-    stem = f"online_rates_{filters.grain.value}"
-    fresh = freshness(counts, today)
-    title = f"オンライン利用率（最新データ {fresh.latest_label or 'なし'}）"
-    return TableModel(
-        freshness=fresh,
-        display=display,
-        met=met,
-        fy_columns=fy_columns,
-        csv_bytes=exports.table_csv_bytes(result),
-        xlsx_bytes=exports.table_xlsx_bytes(result, title),
-        file_stem=stem,
-    )
+    return display, met, fy_columns
 
 
 def _unique_headers(result: RateTable) -> list[str]:

@@ -12,9 +12,9 @@ st.title("利用率の推移")
 filters = filter_bar("trends", default_grain=Grain.MONTH)
 model = data.trends(filters)
 render.as_of(model.freshness)
-if model.chart is None or model.points.is_empty():
+if model.chart_spec is None or model.points.is_empty():
     st.info("選んだ条件に当てはまるデータがありません。制度・対象手続・期間を変えてください。")
 else:
-    st.altair_chart(model.chart, theme=None, width="stretch")
+    st.vega_lite_chart(model.chart_spec, theme=None, width="stretch")
     render.points_table(model.points)
 render.events(model.dated_events, model.undated_events)

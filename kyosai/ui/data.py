@@ -6,10 +6,13 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import streamlit as st
 
-from kyosai import store, views
+from kyosai import store, uploads, views
+from kyosai.calendar import FiscalQuarter
 from kyosai.catalog import default_catalog
+from kyosai.ingest import UploadPlan, commit_plan, plan_upload, template_xlsx
 
 
 @st.cache_resource(show_spinner=False)
@@ -88,3 +91,54 @@ def _definitions(path: str, version: int, today: date) -> views.DefinitionsModel
 def definitions() -> views.DefinitionsModel:
     """The データの定義 page model."""
     return _definitions(db_path(), data_version(), date.today())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _plan(path: str, version: int, content: bytes, name: str, today: date) -> UploadPlan:
+    with _connection(path).cursor() as cur:
+        return plan_upload(cur, content, name, default_catalog(), today)
+
+
+def plan(content: bytes, name: str) -> UploadPlan:
+    """The preview of an uploaded file against the current store (nothing is written)."""
+    return _plan(db_path(), data_version(), content, name, date.today())
+
+
+def commit(upload_plan: UploadPlan, user: str) -> store.UploadResult:
+    """Write a previewed upload; every page shows the new figures on its next run."""
+    with cursor() as cur:
+        result = commit_plan(cur, upload_plan, user)
+    st.cache_data.clear()
+    return result
+
+
+def history() -> pl.DataFrame:
+    """Every upload, newest first."""
+    with cursor() as cur:
+        return uploads.history(cur)
+
+
+def upload_detail(upload_id: int) -> uploads.UploadDetail:
+    """One upload's rows and whether it can be undone."""
+    with cursor() as cur:
+        return uploads.detail(cur, default_catalog(), upload_id)
+
+
+def undo(upload_id: int, user: str) -> None:
+    """Undo an upload (raises StoreError with a Japanese message when refused)."""
+    with cursor() as cur:
+        store.undo_upload(cur, upload_id, user)
+    st.cache_data.clear()
+
+
+def next_quarter() -> FiscalQuarter:
+    """The quarter after the latest stored month (the current quarter on an empty store)."""
+    with cursor() as cur:
+        latest = store.latest_month(cur)
+    return FiscalQuarter.of(latest).next() if latest else FiscalQuarter.of(date.today())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def template(quarter: FiscalQuarter) -> bytes:
+    """The long-layout template for a quarter, as xlsx bytes."""
+    return template_xlsx(default_catalog(), quarter)

@@ -13,7 +13,8 @@ Environment variables:
   to ``<app root>/artifacts/screenshots/``.
 
 Helpers for test modules (``from .conftest import ...``): ``wait_for_app``, ``goto_page``,
-``screenshot``, ``assert_no_exception``, ``sidebar_nav_links``, ``expect``, ``PAGES``.
+``screenshot``, ``assert_no_exception``, ``sidebar_nav_links``, ``sidebar_nav_labels``,
+``sidebar_nav_link``, ``expect``, ``PAGES``.
 """
 
 from __future__ import annotations
@@ -170,14 +171,14 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=15)
 
 
-@contextlib.contextmanager
-def run_app_server(workdir: Path, app_root: Path = APP_ROOT) -> Iterator[AppServer]:
-    """Start ``streamlit run app.py`` in ``app_root`` with its own DB and log in ``workdir``."""
-    if not (app_root / "app.py").is_file():
-        pytest.fail(f"no app.py in {app_root} (set KYOSAI_APP_ROOT?)", pytrace=False)
+class _PortTaken(Exception):
+    pass
+
+
+def _start_app_server(workdir: Path, app_root: Path, attempt: int) -> AppServer:
     port = _free_port()
     db_path = workdir / "kyosai-e2e.duckdb"
-    log_path = workdir / "streamlit.log"
+    log_path = workdir / (f"streamlit-{attempt}.log" if attempt else "streamlit.log")
     env = {**os.environ, "KYOSAI_DB": str(db_path), "PYTHONUNBUFFERED": "1"}
     cmd = [
         sys.executable,
@@ -203,9 +204,12 @@ def run_app_server(workdir: Path, app_root: Path = APP_ROOT) -> Iterator[AppServ
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S
         while not _health_ok(server.url):
             if process.poll() is not None:
+                log_tail = server.log_tail()
+                if f"Port {port} is not available" in log_tail:
+                    raise _PortTaken(log_tail)
                 pytest.fail(
                     f"streamlit exited with code {process.returncode} before it was healthy.\n"
-                    f"--- {log_path} ---\n{server.log_tail()}",
+                    f"--- {log_path} ---\n{log_tail}",
                     pytrace=False,
                 )
             if time.monotonic() > deadline:
@@ -215,9 +219,33 @@ def run_app_server(workdir: Path, app_root: Path = APP_ROOT) -> Iterator[AppServ
                     pytrace=False,
                 )
             time.sleep(0.2)
+    except BaseException:
+        _stop(process)
+        raise
+    return server
+
+
+@contextlib.contextmanager
+def run_app_server(workdir: Path, app_root: Path = APP_ROOT) -> Iterator[AppServer]:
+    """Start ``streamlit run app.py`` in ``app_root`` with its own DB and log in ``workdir``.
+
+    The free port is probed before streamlit binds it, so another process can take it in
+    between; streamlit then exits with "Port N is not available" and we retry on a new port.
+    """
+    if not (app_root / "app.py").is_file():
+        pytest.fail(f"no app.py in {app_root} (set KYOSAI_APP_ROOT?)", pytrace=False)
+    attempts = 3
+    for attempt in range(attempts):
+        try:
+            server = _start_app_server(workdir, app_root, attempt)
+            break
+        except _PortTaken as exc:
+            if attempt == attempts - 1:
+                pytest.fail(f"no free port after {attempts} attempts:\n{exc}", pytrace=False)
+    try:
         yield server
     finally:
-        _stop(process)
+        _stop(server.process)
 
 
 def warm_up(browser: Browser, server: AppServer) -> None:
@@ -328,11 +356,32 @@ def goto_page(page: Page, server: AppServer, path: str = "") -> None:
     wait_for_app(page)
 
 
+_CONTENT_HEIGHT_JS = """() => Math.max(
+    document.querySelector('[data-testid="stMain"]')?.scrollHeight ?? 0,
+    document.documentElement.scrollHeight,
+)"""
+
+
 def screenshot(page: Page, name: str) -> Path:
-    """Save a full-page PNG to ``<app root>/artifacts/screenshots/<name>.png``."""
+    """Save a full-page PNG to ``<app root>/artifacts/screenshots/<name>.png``.
+
+    Streamlit scrolls inside ``<main data-testid="stMain">``, not the document, so Playwright's
+    ``full_page`` alone stops at the viewport. The viewport is grown to the height of the main
+    content for the shot and then restored.
+    """
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOT_DIR / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    viewport = page.viewport_size or {"width": 1600, "height": 1000}
+    content_height = int(page.evaluate(_CONTENT_HEIGHT_JS))
+    grow = content_height > viewport["height"]
+    if grow:
+        page.set_viewport_size({"width": viewport["width"], "height": min(content_height, 16000)})
+        page.wait_for_timeout(300)  # let charts and the layout settle at the new size
+    try:
+        page.screenshot(path=str(path), full_page=True)
+    finally:
+        if grow:
+            page.set_viewport_size(viewport)
     return path
 
 
@@ -348,5 +397,21 @@ def assert_no_exception(page: Page) -> None:
 
 
 def sidebar_nav_links(page: Page) -> Locator:
-    """The page links of the sidebar navigation (``a[data-testid="stSidebarNavLink"]``)."""
+    """The page links of the sidebar navigation (``a[data-testid="stSidebarNavLink"]``).
+
+    A link's own text includes the ligature name of a Material icon (``"dashboard概要"``),
+    so compare titles with ``sidebar_nav_labels`` and pick a link with ``sidebar_nav_link``.
+    """
     return page.get_by_test_id("stSidebarNav").get_by_test_id("stSidebarNavLink")
+
+
+def sidebar_nav_labels(page: Page) -> Locator:
+    """The title label of each sidebar link, without the icon text."""
+    return sidebar_nav_links(page).get_by_test_id("stMarkdownContainer")
+
+
+def sidebar_nav_link(page: Page, title: str) -> Locator:
+    """The sidebar link whose label is exactly ``title``."""
+    return sidebar_nav_links(page).filter(
+        has=page.get_by_test_id("stMarkdownContainer").get_by_text(title, exact=True)
+    )

@@ -1,0 +1,164 @@
+"""The upload commands of the CLI: import, history, undo and template."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from datetime import date
+from pathlib import Path
+
+from kyosai import store, uploads
+from kyosai.calendar import FiscalQuarter, MonthParseError, month_label, parse_fiscal_quarter
+from kyosai.catalog import default_catalog
+from kyosai.ingest import UploadPlan, commit_plan, plan_upload, template_xlsx
+from kyosai.percent import format_tenths
+
+EXIT_OK = 0
+EXIT_INPUT_PROBLEM = 1
+EXIT_USAGE = 2
+
+
+def _stderr(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register import, history, undo and template."""
+    importer = commands.add_parser("import", help="件数ファイルを取り込む")
+    importer.add_argument("files", nargs="+", metavar="FILE")
+    importer.add_argument("--db", help="DuckDB ファイル")
+    importer.add_argument("--dry-run", action="store_true", help="確認内容だけを表示し、登録しない")
+    importer.add_argument("--by", help="取込者の名前（既定: ログイン名）")
+
+    history = commands.add_parser("history", help="取込の記録を表示する")
+    history.add_argument("--db", help="DuckDB ファイル")
+
+    undo = commands.add_parser("undo", help="取込を取り消す")
+    undo.add_argument("upload_id", type=int, metavar="UPLOAD_ID")
+    undo.add_argument("--db", help="DuckDB ファイル")
+    undo.add_argument("--by", help="取消者の名前（既定: ログイン名）")
+
+    template = commands.add_parser("template", help="入力用テンプレートを作る")
+    template.add_argument("--out", required=True, help="出力する .xlsx ファイル")
+    template.add_argument("--quarter", help="四半期（例: R7Q3 = 令和7年10〜12月）")
+    template.add_argument("--db", help="既定の四半期を決める DuckDB ファイル")
+
+
+def _user(explicit: str | None) -> str:
+    if explicit:
+        return explicit
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "コマンドライン"
+
+
+def _print_plan(plan: UploadPlan) -> None:
+    print(
+        f"{plan.file_name}: 新規 {plan.count('new')} 件・修正 {plan.count('revised')} 件・"
+        f"変更なし {plan.count('unchanged')} 件"
+    )
+    for warning in plan.warnings:
+        print(f"  注意: {warning}")
+    revised = plan.changes.filter(plan.changes["change"] == "revised") if plan.ok else None
+    if revised is not None and not revised.is_empty():
+        for row in revised.iter_rows(named=True):
+            old = (
+                f"{row['old_online']:,}/{row['old_total']:,}（{format_tenths(row['old_tenths'])}）"
+            )
+            new = f"{row['online']:,}/{row['total']:,}（{format_tenths(row['tenths'])}）"
+            print(f"  修正 {row['row_label']} {month_label(row['month'])}: {old} → {new}")
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """Plan every file; if any has a problem write nothing, else commit each in turn."""
+    catalog, today = default_catalog(), date.today()
+    contents: list[tuple[str, bytes]] = []
+    for name in args.files:
+        path = Path(name)
+        if not path.is_file():
+            _stderr(f"{name}: ファイルが見つかりません。何も登録していません。")
+            return EXIT_INPUT_PROBLEM
+        contents.append((path.name, path.read_bytes()))
+    with store.connect(store.db_path_from_env(args.db)) as con:
+        plans = [plan_upload(con, data, name, catalog, today) for name, data in contents]
+        failing = [plan for plan in plans if not plan.ok]
+        if failing:
+            for plan in failing:
+                for problem in plan.parsed.problems:
+                    _stderr(f"{plan.file_name}: {problem.text}")
+            _stderr("問題があるため、何も登録していません。")
+            return EXIT_INPUT_PROBLEM
+        for plan in plans:
+            _print_plan(plan)
+        if args.dry_run:
+            print("--dry-run のため、何も登録していません。")
+            return EXIT_OK
+        user = _user(args.by)
+        for name, data in contents:
+            # Planned again just before its commit: an earlier file may have changed the rows.
+            plan = plan_upload(con, data, name, catalog, today)
+            if plan.already_loaded is not None:
+                loaded_as = plan.already_loaded[0]
+                print(f"{name}: 既に取込 #{loaded_as} で取り込まれています（変更なし）。")
+            elif not plan.can_commit:
+                print(f"{name}: 登録済みの値とすべて同じです（変更なし）。")
+            else:
+                result = commit_plan(con, plan, user)
+                print(f"{name}: 取込 #{result.upload_id} として登録しました。")
+    return EXIT_OK
+
+
+def run_history(args: argparse.Namespace) -> int:
+    """Print every upload."""
+    with store.connect(store.db_path_from_env(args.db)) as con:
+        frame = uploads.history(con)
+    for row in frame.iter_rows(named=True):
+        print(
+            f"#{row['番号']}\t{row['取込日時']}\t{row['取込者']}\t{row['ファイル名']}\t"
+            f"新規 {row['新規']}\t修正 {row['修正']}\t変更なし {row['変更なし']}\t{row['状態']}"
+        )
+    return EXIT_OK
+
+
+def run_undo(args: argparse.Namespace) -> int:
+    """Undo one upload, or say why not."""
+    with store.connect(store.db_path_from_env(args.db)) as con:
+        try:
+            store.undo_upload(con, args.upload_id, _user(args.by))
+        except store.StoreError as error:
+            _stderr(str(error))
+            return EXIT_INPUT_PROBLEM
+    print(f"取込 #{args.upload_id} を取り消しました。")
+    return EXIT_OK
+
+
+def _default_quarter(db: str | None) -> FiscalQuarter:
+    path = store.db_path_from_env(db)
+    if path.exists():
+        with store.connect(path) as con:
+            latest = store.latest_month(con)
+        if latest is not None:
+            return FiscalQuarter.of(latest).next()
+    return FiscalQuarter.of(date.today())
+
+
+def run_template(args: argparse.Namespace) -> int:
+    """Write the long-layout template for a quarter."""
+    try:
+        quarter = parse_fiscal_quarter(args.quarter) if args.quarter else _default_quarter(args.db)
+    except MonthParseError as error:
+        _stderr(str(error))
+        return EXIT_USAGE
+    Path(args.out).write_bytes(template_xlsx(default_catalog(), quarter))
+    print(f"{quarter.label} のテンプレートを書き出しました: {args.out}")
+    return EXIT_OK
+
+
+HANDLERS = {
+    "import": run_import,
+    "history": run_history,
+    "undo": run_undo,
+    "template": run_template,
+}

@@ -1,0 +1,17 @@
+"""Uploads: bytes → rows (parse) → problems and warnings → plan (diff) → commit."""
+
+from kyosai.ingest.parse import ParseResult, parse_upload
+from kyosai.ingest.plan import UploadPlan, commit_plan, plan_upload, sha256_of
+from kyosai.ingest.problems import Problem
+from kyosai.ingest.template import template_xlsx
+
+__all__ = [
+    "ParseResult",
+    "Problem",
+    "UploadPlan",
+    "commit_plan",
+    "parse_upload",
+    "plan_upload",
+    "sha256_of",
+    "template_xlsx",
+]

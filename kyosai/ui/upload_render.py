@@ -1,0 +1,178 @@
+"""Rendering of the データ取込 and 取込履歴 pages: preview, confirm, history, undo."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from kyosai.calendar import FiscalQuarter, month_label
+from kyosai.ingest import UploadPlan
+from kyosai.percent import format_tenths
+from kyosai.store import UploadResult
+from kyosai.ui import render
+from kyosai.uploads import UploadDetail
+from kyosai.views import table_display
+
+_GENERATION = "upload_generation"
+_FLASH = "upload_flash"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def uploader_key() -> str:
+    """The uploader's key; a new key after each commit empties the widget."""
+    return f"uploader_{st.session_state.get(_GENERATION, 0)}"
+
+
+def flash() -> None:
+    """Show the message left by the last commit or undo, once."""
+    message = st.session_state.pop(_FLASH, None)
+    if message:
+        st.success(message)
+
+
+def after_commit(result: UploadResult, plan: UploadPlan) -> None:
+    """Remember the outcome, clear the uploader and rerun so every figure is fresh."""
+    st.session_state[_FLASH] = (
+        f"「{plan.file_name}」を取込 #{result.upload_id} として登録しました"
+        f"（新規 {result.rows_new} 件・修正 {result.rows_revised} 件・"
+        f"変更なし {result.rows_unchanged} 件）。すべての画面に反映されています。"
+    )
+    st.session_state[_GENERATION] = st.session_state.get(_GENERATION, 0) + 1
+    st.rerun()
+
+
+def template_choice(default: FiscalQuarter) -> FiscalQuarter:
+    """A quarter picker for the template, defaulting to the next quarter to report."""
+    options = [default]
+    for _ in range(3):
+        options.append(options[-1].next())
+    return st.selectbox(
+        "テンプレートの四半期",
+        options=options,
+        format_func=lambda q: f"{q.label}（{month_label(q.months[0])}~{month_label(q.months[2])}）",
+        key="template_quarter",
+    )
+
+
+def template_download(quarter: FiscalQuarter, content: bytes) -> None:
+    """The template download button."""
+    st.download_button(
+        "入力用テンプレート（Excel）をダウンロード",
+        data=content,
+        file_name=f"kyosai_template_{quarter.label}.xlsx",
+        mime=XLSX_MIME,
+        icon=":material/download:",
+    )
+
+
+def problems(plan: UploadPlan) -> None:
+    """Every problem, with where it is; nothing was written."""
+    count = len(plan.parsed.problems)
+    st.error(
+        f"「{plan.file_name}」に {count} 件の問題があるため、取り込めません。"
+        "何も登録していません。ファイルを直して、もう一度アップロードしてください。"
+    )
+    st.dataframe(
+        pl.DataFrame(
+            {
+                "場所": [p.location for p in plan.parsed.problems],
+                "内容": [p.message for p in plan.parsed.problems],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def _changes(plan: UploadPlan, change: str) -> pl.DataFrame:
+    rows = plan.changes.filter(pl.col("change") == change)
+    return pl.DataFrame(
+        {
+            "手続": rows["row_label"],
+            "年月": [month_label(m) for m in rows["month"]],
+            "オンライン件数": rows["online"],
+            "全体件数": rows["total"],
+            "利用率": [format_tenths(t) for t in rows["tenths"]],
+            "変更前（オンライン/全体）": [
+                f"{o:,} / {t:,}" if t is not None else ""
+                for o, t in zip(rows["old_online"], rows["old_total"], strict=True)
+            ],
+            "変更前の利用率": [format_tenths(t) for t in rows["old_tenths"]],
+        }
+    )
+
+
+def preview(plan: UploadPlan) -> bool:
+    """The preview of a valid upload; True when the user confirms."""
+    new, revised, unchanged = plan.count("new"), plan.count("revised"), plan.count("unchanged")
+    st.subheader("取込内容の確認")
+    layout = {"long": "縦型（1行1か月）", "wide": "横型（月ごとの列）"}.get(plan.parsed.layout, "")
+    sheets = "、".join(plan.parsed.sheets)
+    sheet_text = f"　シート: {sheets}" if sheets else ""
+    st.caption(f"ファイル: {plan.file_name}　形式: {layout}{sheet_text}")
+    new_col, revised_col, unchanged_col = st.columns(3)
+    new_col.metric("新規", f"{new} 件")
+    revised_col.metric("修正（登録済みの値を変更）", f"{revised} 件")
+    unchanged_col.metric("変更なし", f"{unchanged} 件")
+    for warning in plan.warnings:
+        st.warning(warning, icon=":material/warning:")
+    if revised:
+        st.markdown("**修正される行**（変更前 → 変更後）")
+        st.dataframe(_changes(plan, "revised"), hide_index=True, width="stretch")
+    if new:
+        with st.expander(f"新規の行（{new} 件）", expanded=revised == 0):
+            new_rows = _changes(plan, "new").drop("変更前（オンライン/全体）", "変更前の利用率")
+            st.dataframe(new_rows, hide_index=True, width="stretch")
+    if plan.rates_after is not None:
+        st.markdown("**登録後のオンライン利用率**（取込の対象月と直前3か月、期間集計）")
+        display, met, _ = table_display(plan.rates_after)
+        render.highlighted_table(display, met)
+    if not plan.can_commit:
+        st.info("登録済みの値とすべて同じです。登録するものはありません。")
+        return False
+    return st.button(
+        f"この内容で登録する（新規 {new} 件・修正 {revised} 件）",
+        type="primary",
+        key=f"confirm_{plan.sha256}",
+    )
+
+
+def detail(item: UploadDetail) -> None:
+    """One upload's rows."""
+    st.dataframe(
+        item.rows,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "オンライン件数": st.column_config.NumberColumn(format="localized"),
+            "全体件数": st.column_config.NumberColumn(format="localized"),
+        },
+    )
+
+
+def undo_controls(item: UploadDetail) -> bool:
+    """The undo button, with a confirmation; True when the user undoes."""
+    if item.undone:
+        st.info(f"取込 #{item.upload_id} は取り消し済みです。")
+        return False
+    if item.blocked_by is not None:
+        st.info(
+            f"取込 #{item.blocked_by} が同じ手続・年月の件数を含んでいるため、"
+            f"取込 #{item.upload_id} はまだ取り消せません。"
+            f"先に取込 #{item.blocked_by} を取り消してください。"
+        )
+        return False
+    st.markdown(
+        f"取込 #{item.upload_id} を取り消すと、この取込で追加された行は削除され、"
+        "修正された行は取込前の値に戻ります。"
+    )
+    sure = st.checkbox(f"取込 #{item.upload_id} を取り消します", key=f"undo_sure_{item.upload_id}")
+    return st.button("取り消す", disabled=not sure, type="primary", key=f"undo_{item.upload_id}")
+
+
+def after_undo(upload_id: int) -> None:
+    """Remember the outcome and rerun so every figure is fresh."""
+    st.session_state[_FLASH] = (
+        f"取込 #{upload_id} を取り消しました。すべての画面に反映されています。"
+    )
+    st.rerun()

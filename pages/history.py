@@ -1,0 +1,30 @@
+"""取込履歴: every upload, the figures it brought, and undo."""
+
+import streamlit as st
+
+from kyosai.store import StoreError
+from kyosai.ui import auth, data, upload_render
+from kyosai.ui.routing import require_router
+
+require_router()
+st.title("取込履歴")
+user = auth.require_staff()
+upload_render.flash()
+history = data.history()
+st.dataframe(history, hide_index=True, width="stretch")
+if not history.is_empty():
+    chosen = st.selectbox(
+        "内容を見る取込",
+        options=history["番号"].to_list(),
+        format_func=lambda n: f"#{n} {history.filter(history['番号'] == n)['ファイル名'][0]}",
+        key="history_upload",
+    )
+    item = data.upload_detail(chosen)
+    upload_render.detail(item)
+    if upload_render.undo_controls(item):
+        try:
+            data.undo(item.upload_id, user)
+        except StoreError as error:
+            st.error(str(error))
+        else:
+            upload_render.after_undo(item.upload_id)
