@@ -71,7 +71,9 @@ def _row_labels(table: Table) -> pl.DataFrame:
         ]
     )
     is_blank = pl.col("scheme_text").is_null() & pl.col("proc_text").is_null() & ~pl.col("_data")
-    labels = labels.filter(~(is_total.fill_null(False) | is_note.fill_null(False) | is_blank))
+    # A note (※…) is only skipped when it holds no counts: a marked label with counts is data.
+    is_note = is_note.fill_null(False) & ~pl.col("_data")
+    labels = labels.filter(~(is_total.fill_null(False) | is_note | is_blank))
     # Merged cells arrive only in their top cell: carry the 制度 down (and, in the long layout,
     # the 手続 too, which staff merge across its months), remembering the row it came from so
     # a problem names the cell the user actually typed.

@@ -54,6 +54,7 @@ DASHES = ("-", "ー", "―", "—", "‐", "–", "−", "ｰ")
 _UNIT_RE = re.compile(r"[(\[【〔<＜][^()\[\]【】〔〕]*[)\]】〕>＞]$")
 _DATE_RE = re.compile(
     r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+    r"|^(\d{4})年(\d{1,2})月(\d{1,2})日$"
 )
 _PREFIX_RE = re.compile(r"^\((.+?)\)(.+)$")
 # Counts: optional sign, up to 15 digits (beyond that it is not a count of applications, and
@@ -90,8 +91,9 @@ def parse_month_text(text: str | None) -> date | None:
         return None
     # Excel date cells arrive as "2025-10-01 00:00:00"; any day of the month names the month.
     if match := _DATE_RE.match(cleaned):
+        parts = [int(part) for part in match.groups() if part is not None]
         try:
-            day = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+            day = date(parts[0], parts[1], parts[2])
         except ValueError:
             return None
         return date(day.year, day.month, 1)

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import runpy
+from pathlib import Path
+
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+APP_SCRIPT = Path(__file__).resolve().parents[2] / "app.py"
+
 
 def require_router() -> None:
-    """Rerun through app.py if Streamlit ran this page on its own.
+    """Run this page through app.py if Streamlit started it on its own.
 
     Streamlit 1.67 treats a project with a `pages/` folder as a legacy multipage app until
-    `st.navigation` has run once in the process, so the first visit after a server start to a
-    page URL (a bookmark, a reconnecting projector) would run the page without the router:
-    file names in the sidebar and no page config. Switching the legacy mode off and rerunning
-    sends that first visit through app.py like every other.
+    `st.navigation` has run once in the process (and AppTest resets that before every run), so
+    a first visit to a page URL runs the page without the router: file names in the sidebar and
+    no page config. Running app.py here, in the same script run, puts the router back in charge
+    without a rerun, so widget events of this run (a button click) are not lost.
     """
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
-        st.rerun()
+        runpy.run_path(str(APP_SCRIPT), run_name="__main__")
+        st.stop()

@@ -76,7 +76,7 @@ def problems(plan: UploadPlan) -> None:
         pl.DataFrame(
             {
                 "場所": [p.location for p in plan.parsed.problems],
-                "内容": [p.message for p in plan.parsed.problems],
+                "内容": [p.message.removeprefix(f"{p.location}: ") for p in plan.parsed.problems],
             }
         ),
         hide_index=True,
