@@ -10,7 +10,13 @@ import duckdb
 import polars as pl
 
 from kyosai import store
-from kyosai.calendar import FiscalQuarter, add_months, month_label
+from kyosai.calendar import (
+    FiscalQuarter,
+    add_months,
+    fiscal_year,
+    fiscal_year_start,
+    month_label,
+)
 from kyosai.catalog import Catalog
 from kyosai.ingest.parse import ParseResult, parse_upload
 from kyosai.percent import format_points, format_tenths, tenths_expr
@@ -175,12 +181,15 @@ def plan_upload(
     after = _counts_after(con, rows)
     months = rows["month"]
     procedure_ids = sorted(set(rows["procedure_id"].to_list()))
+    earliest: date = months.min()  # type: ignore[assignment]
+    # From the fiscal year's start, so the 期間集計 column is the real year-to-date figure.
+    first = min(fiscal_year_start(fiscal_year(earliest)), add_months(earliest, -3))
     rates_after = rate_table(
         after,
         catalog,
         Grain.MONTH,
         procedure_ids,
-        first=add_months(months.min(), -3),  # type: ignore[arg-type]
+        first=first,
         last=months.max(),  # type: ignore[arg-type]
     )
     warnings = _coverage_warnings(rows, catalog) + _jump_warnings(after, rows, catalog)

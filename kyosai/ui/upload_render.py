@@ -72,15 +72,12 @@ def problems(plan: UploadPlan) -> None:
         f"「{plan.file_name}」に {count} 件の問題があるため、取り込めません。"
         "何も登録していません。ファイルを直して、もう一度アップロードしてください。"
     )
-    st.dataframe(
-        pl.DataFrame(
-            {
-                "場所": [p.location for p in plan.parsed.problems],
-                "内容": [p.message.removeprefix(f"{p.location}: ") for p in plan.parsed.problems],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
+    # A list, not a table: every message is read in full, however long.
+    st.markdown(
+        "\n".join(
+            f"- **{p.location}**: {p.message.removeprefix(f'{p.location}: ')}"
+            for p in plan.parsed.problems
+        )
     )
 
 
@@ -124,7 +121,7 @@ def preview(plan: UploadPlan) -> bool:
             new_rows = _changes(plan, "new").drop("変更前（オンライン/全体）", "変更前の利用率")
             st.dataframe(new_rows, hide_index=True, width="stretch")
     if plan.rates_after is not None:
-        st.markdown("**登録後のオンライン利用率**（取込の対象月と直前3か月、期間集計）")
+        st.markdown("**登録後のオンライン利用率**（年度の初めから取込の対象月まで。期間集計は年度累計）")
         display, met, _ = table_display(plan.rates_after)
         render.highlighted_table(display, met)
     if not plan.can_commit:

@@ -82,9 +82,11 @@ def test_bad_file_lists_problems_and_writes_nothing(app: AppTest, db_path: Path)
     _drop(app, "bad.xlsx", long_xlsx(quarter_counts(), overrides))
     assert not app.exception
     assert any("取り込めません" in e.value and "2 件の問題" in e.value for e in app.error)
-    problems = app.dataframe[0].value
-    assert all("シート「件数」" in place for place in problems["場所"])
-    assert any("abc" in text for text in problems["内容"])
+    listed = next(m.value for m in app.markdown if m.value.startswith("- **"))
+    lines = listed.splitlines()
+    assert len(lines) == 2
+    assert all(line.startswith("- **シート「件数」セル D") for line in lines)
+    assert any("「abc」は件数として読めません" in line for line in lines)
     assert not [b for b in app.button if b.label.startswith("この内容で登録する")]
     assert _counts(db_path).equals(before)
 
@@ -95,7 +97,7 @@ def test_revision_is_shown_before_confirm(app: AppTest) -> None:
     _drop(app, "fix.xlsx", long_xlsx(counts))
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["修正（登録済みの値を変更）"] == "1 件"
-    revised = app.dataframe[0].value
+    revised = app.dataframe[0].value  # the table of revised rows comes first
     assert revised.iloc[0]["年月"] == "R7.9"
     assert revised.iloc[0]["変更前の利用率"] == "18.0%"
     assert revised.iloc[0]["利用率"] == "21.2%"
