@@ -21,6 +21,7 @@ class Scheme:
     scheme_id: str
     name: str
     short_label: str
+    table_label: str  # as in 資料3's scorecard: 小規模, 倒産防止
     sort_order: int
     aliases: tuple[str, ...]
 
@@ -96,7 +97,7 @@ class Catalog:
         """The scheme named by `text`, its short label or one of its aliases."""
         key = normalise_name(text)
         for scheme in self.schemes:
-            names = (scheme.name, scheme.short_label, *scheme.aliases)
+            names = (scheme.name, scheme.short_label, scheme.table_label, *scheme.aliases)
             if key in {normalise_name(name) for name in names}:
                 return scheme
         return None
@@ -144,6 +145,7 @@ def load_catalog(data_dir: Path = DATA_DIR) -> Catalog:
                     scheme_id=row["scheme_id"],
                     name=row["name"],
                     short_label=row["short_label"],
+                    table_label=row["table_label"],
                     sort_order=int(row["sort_order"]),
                     aliases=_split(row["aliases"]),
                 )

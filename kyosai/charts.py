@@ -241,8 +241,13 @@ def _register_fonts() -> None:
 
 def chart_to_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
     """The chart as PNG bytes, rendered by vl-convert with the Noto CJK fonts."""
+    return spec_to_png(json.loads(chart.to_json()), scale)
+
+
+def spec_to_png(spec: dict[str, Any], scale: float = 2.0) -> bytes:
+    """A Vega-Lite spec as PNG bytes, rendered by vl-convert with the Noto CJK fonts."""
     _register_fonts()
-    spec: dict[str, Any] = json.loads(chart.to_json())
+    spec = dict(spec)
     if spec.get("width") == "container":
         spec["width"] = EXPORT_WIDTH
     return vlc.vegalite_to_png(json.dumps(spec), scale=scale)

@@ -29,6 +29,11 @@ def format_tenths(tenths: int | None) -> str:
     return f"{tenths // 10}.{tenths % 10}%"
 
 
+def format_target(tenths: int) -> str:
+    """A target as the seed writes it: `20%`, not `20.0%` (a fractional target keeps 0.1)."""
+    return f"{tenths // 10}%" if tenths % 10 == 0 else format_tenths(tenths)
+
+
 def format_tenths_number(tenths: int | None) -> str:
     """Tenths of a percent without the sign, for example `38.2`; empty when missing."""
     if tenths is None:

@@ -19,7 +19,7 @@ from kyosai.calendar import (
     months_between,
 )
 from kyosai.catalog import DATA_DIR, Catalog, Event
-from kyosai.percent import format_points, format_tenths
+from kyosai.percent import format_points, format_target, format_tenths
 from kyosai.periods import Grain
 from kyosai.rates import RateTable, procedure_status, rate_table, trend_series
 
@@ -166,10 +166,6 @@ def filter_options(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> FilterOp
     )
 
 
-def _target_text(tenths: int) -> str:
-    return f"{tenths // 10}%" if tenths % 10 == 0 else format_tenths(tenths)
-
-
 def overview(con: duckdb.DuckDBPyConnection, catalog: Catalog, today: date) -> OverviewModel:
     """The scorecard of 資料3 extended with the latest rates, status and trends."""
     counts = store.read_counts(con)
@@ -196,7 +192,7 @@ def overview(con: duckdb.DuckDBPyConnection, catalog: Catalog, today: date) -> O
                 "制度": scheme.name,
                 "対象手続": procedure.name,
                 "取組期間": f"{fiscal_year_label(procedure.deadline_fy)}内",
-                "利用目標": _target_text(procedure.target_tenths),
+                "利用目標": format_target(procedure.target_tenths),
                 "対応状況": f"{month_label_long(procedure.online_start_month)}より開始",
                 "最新月": record["latest_label"] or "",
                 "利用率（最新月）": format_tenths(record["latest_tenths"]),
@@ -358,7 +354,7 @@ def definitions(con: duckdb.DuckDBPyConnection, catalog: Catalog, today: date) -
                 "制度": catalog.scheme(p.scheme_id).name,
                 "対象手続": p.name,
                 "表の略称": catalog.row_label(p.procedure_id),
-                "利用目標": _target_text(p.target_tenths),
+                "利用目標": format_target(p.target_tenths),
                 "取組期間": f"{fiscal_year_label(p.deadline_fy)}内",
                 "オンライン受付開始": _start_text(p.online_start_month, p.online_start_day),
             }

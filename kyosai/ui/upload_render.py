@@ -121,7 +121,9 @@ def preview(plan: UploadPlan) -> bool:
             new_rows = _changes(plan, "new").drop("変更前（オンライン/全体）", "変更前の利用率")
             st.dataframe(new_rows, hide_index=True, width="stretch")
     if plan.rates_after is not None:
-        st.markdown("**登録後のオンライン利用率**（年度の初めから取込の対象月まで。期間集計は年度累計）")
+        st.markdown(
+            "**登録後のオンライン利用率**（年度の初めから取込の対象月まで。期間集計は年度累計）"
+        )
         display, met, _ = table_display(plan.rates_after)
         render.highlighted_table(display, met)
     if not plan.can_commit:
