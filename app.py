@@ -10,6 +10,7 @@ pages = [
     st.Page("pages/overview.py", title="概要", icon=":material/dashboard:", default=True),
     st.Page("pages/trends.py", title="利用率の推移", icon=":material/show_chart:"),
     st.Page("pages/table.py", title="集計表", icon=":material/table_chart:"),
+    st.Page("pages/committee.py", title="会議資料", icon=":material/co_present:"),
     st.Page("pages/definitions.py", title="データの定義", icon=":material/menu_book:"),
 ]
 # Staff pages are absent from the navigation for everyone else (and check again inside).

@@ -331,6 +331,11 @@ def _unique_headers(result: RateTable) -> list[str]:
     return [f"期間集計 {p.label}" if p.kind == "fy" else p.label for p in result.periods]
 
 
+def definitions_text() -> str:
+    """The definitions page text (markdown), from data/definitions.md."""
+    return (DATA_DIR / "definitions.md").read_text(encoding="utf-8")
+
+
 def _start_text(month: date, day: date | None) -> str:
     long = month_label_long(month)
     return f"{long}{day.day}日" if day else long
@@ -363,7 +368,7 @@ def definitions(con: duckdb.DuckDBPyConnection, catalog: Catalog, today: date) -
     )
     return DefinitionsModel(
         freshness=freshness(counts, today),
-        text=(DATA_DIR / "definitions.md").read_text(encoding="utf-8"),
+        text=definitions_text(),
         catalogue=catalogue,
         uploads=uploads,
         undated_events=[e for e in catalog.events if e.when is None],

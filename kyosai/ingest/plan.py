@@ -26,6 +26,23 @@ from kyosai.rates import RateTable, rate_table
 JUMP_WARNING_TENTHS = 150  # a month-on-month change of more than 15 points
 
 
+def _no_changes() -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={
+            "procedure_id": pl.String,
+            "month": pl.Date,
+            "online": pl.Int64,
+            "total": pl.Int64,
+            "change": pl.String,
+            "old_online": pl.Int64,
+            "old_total": pl.Int64,
+            "tenths": pl.Int64,
+            "old_tenths": pl.Int64,
+            "row_label": pl.String,
+        }
+    )
+
+
 @dataclass(frozen=True)
 class UploadPlan:
     """Everything the preview shows, and what confirm will write."""
@@ -35,7 +52,7 @@ class UploadPlan:
     parsed: ParseResult
     data_version: int
     already_loaded: tuple[int, datetime] | None = None
-    changes: pl.DataFrame = field(default_factory=pl.DataFrame)
+    changes: pl.DataFrame = field(default_factory=_no_changes)
     warnings: list[str] = field(default_factory=list)
     rates_after: RateTable | None = None
 

@@ -12,7 +12,10 @@ import streamlit as st
 from kyosai import store, uploads, views
 from kyosai.calendar import FiscalQuarter
 from kyosai.catalog import default_catalog
+from kyosai.committee import CommitteeModel, committee
 from kyosai.ingest import UploadPlan, commit_plan, plan_upload, template_xlsx
+from kyosai.pack import committee_pack_xlsx
+from kyosai.views import definitions_text
 
 
 @st.cache_resource(show_spinner=False)
@@ -142,3 +145,49 @@ def next_quarter() -> FiscalQuarter:
 def template(quarter: FiscalQuarter) -> bytes:
     """The long-layout template for a quarter, as xlsx bytes."""
     return template_xlsx(default_catalog(), quarter)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _committee(
+    path: str,
+    version: int,
+    scheme_ids: tuple[str, ...],
+    first: date | None,
+    last: date | None,
+    created: date | None,
+    today: date,
+) -> CommitteeModel:
+    with _connection(path).cursor() as cur:
+        return committee(cur, default_catalog(), list(scheme_ids), first, last, created, today)
+
+
+def committee_model(
+    scheme_ids: tuple[str, ...], first: date | None, last: date | None, created: date | None
+) -> CommitteeModel:
+    """The 会議資料 model for the presenter's choices."""
+    return _committee(db_path(), data_version(), scheme_ids, first, last, created, date.today())
+
+
+@st.cache_data(show_spinner="会議資料を作成しています…", max_entries=4)
+def _committee_pack(
+    path: str,
+    version: int,
+    scheme_ids: tuple[str, ...],
+    first: date | None,
+    last: date | None,
+    created: date | None,
+    today: date,
+) -> bytes:
+    model = _committee(path, version, scheme_ids, first, last, created, today)
+    with _connection(path).cursor() as cur:
+        uploads_frame = store.read_uploads(cur)
+    return committee_pack_xlsx(model, uploads_frame, definitions_text())
+
+
+def committee_pack(
+    scheme_ids: tuple[str, ...], first: date | None, last: date | None, created: date | None
+) -> bytes:
+    """The committee pack (xlsx with tables, counts, definitions and PNG charts)."""
+    return _committee_pack(
+        db_path(), data_version(), scheme_ids, first, last, created, date.today()
+    )

@@ -1,4 +1,4 @@
-"""plan_upload / commit_plan on a real sample DB: the diff, the warnings, and what commit refuses."""
+"""plan_upload / commit_plan on a real sample DB: the diff, the warnings, what commit refuses."""
 
 from __future__ import annotations
 

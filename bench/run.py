@@ -1,0 +1,198 @@
+"""kyosai benchmark: page latency and ingest speed, each next to its baseline in the same run.
+
+Usage: python bench/run.py [--quick] [--json FILE]
+
+Reports medians. Nothing here is a test: there are no timed assertions, only figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import io
+import json
+import os
+import platform
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.files import long_history_xlsx, wide_quarter_xlsx  # noqa: E402
+from kyosai import store  # noqa: E402
+from kyosai.calendar import add_months, months_between  # noqa: E402
+from kyosai.catalog import Catalog, Procedure, Scheme, default_catalog  # noqa: E402
+from kyosai.ingest import plan_upload  # noqa: E402
+from kyosai.periods import Grain  # noqa: E402
+from kyosai.rates import rate_table  # noqa: E402
+
+# A typical filter change per page: what a manager clicks in front of the committee.
+PAGES: dict[str, Callable[[Any], None]] = {
+    "pages/overview.py": lambda at: None,
+    "pages/trends.py": lambda at: at.multiselect(key="trends_schemes").set_value(["shokibo"]),
+    "pages/table.py": lambda at: at.selectbox(key="table_grain").set_value("month"),
+    "pages/committee.py": lambda at: at.multiselect(key="committee_schemes").set_value(["tosan"]),
+    "pages/definitions.py": lambda at: None,
+    "pages/upload.py": lambda at: None,
+    "pages/history.py": lambda at: None,
+}
+TODAY = date(2025, 10, 15)
+LAST = date(2025, 9, 1)
+
+
+def median_ms(action: Callable[[], object], runs: int, warmup: int = 1) -> float:
+    """The median wall time of `action` in milliseconds, after warm-up calls."""
+    for _ in range(warmup):
+        action()
+    timings = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        timings.append((time.perf_counter() - start) * 1000)
+    return statistics.median(timings)
+
+
+def page_reruns(runs: int) -> tuple[dict[str, float], float]:
+    """AppTest rerun medians per page after a filter change, and the bare page's."""
+    from streamlit.testing.v1 import AppTest
+
+    bare = AppTest.from_file(str(ROOT / "bench" / "bare_page.py"), default_timeout=120)
+    bare.run()
+    results, bare_medians = {}, []
+    for page, change in PAGES.items():
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        at.run()
+        at.switch_page(page).run()
+        change(at)
+        at.run()
+        results[page] = median_ms(at.run, runs)
+        # Measured between pages so both see the same machine state.
+        bare_medians.append(median_ms(bare.run, runs))
+    return results, statistics.median(bare_medians)
+
+
+def _history_catalog(catalog: Catalog, years: int) -> Catalog:
+    # The real procedures went online in 2023 and 2025; for a ten-year file, pretend earlier.
+    start = add_months(LAST, -12 * years + 1)
+    procedures = tuple(
+        dataclasses.replace(p, online_start_month=start, online_start_day=None)
+        for p in catalog.procedures
+    )
+    return dataclasses.replace(catalog, procedures=procedures)
+
+
+def ingest(runs: int, workdir: Path) -> dict[str, float]:
+    """Bytes to plan (the preview) for a quarterly and a ten-year file, and pandas' read."""
+    import pandas as pd
+
+    catalog = default_catalog()
+    con = store.connect(workdir / "ingest.duckdb")
+    quarter = wide_quarter_xlsx(catalog, (date(2025, 10, 1), date(2025, 11, 1), date(2025, 12, 1)))
+    quarter_ms = median_ms(
+        lambda: plan_upload(con, quarter, "q.xlsx", catalog, date(2026, 1, 15)), runs
+    )
+    history_catalog = _history_catalog(catalog, 10)
+    history, rows = long_history_xlsx(history_catalog, LAST, 10)
+    plan = plan_upload(con, history, "h.xlsx", history_catalog, TODAY)
+    assert plan.ok and plan.parsed.rows.height == rows, plan.parsed.problems[:3]
+    history_ms = median_ms(
+        lambda: plan_upload(con, history, "h.xlsx", history_catalog, TODAY), runs
+    )
+    pandas_ms = median_ms(lambda: pd.read_excel(io.BytesIO(history), engine="openpyxl"), runs)
+    con.close()
+    return {
+        "ingest_quarter_ms": quarter_ms,
+        "ingest_history_ms": history_ms,
+        "ingest_history_rows": rows,
+        "pandas_openpyxl_history_ms": pandas_ms,
+        "ingest_vs_pandas_ratio": pandas_ms / history_ms,
+    }
+
+
+def _big_catalog(schemes: int, procedures: int, first: date) -> Catalog:
+    scheme_list = tuple(
+        Scheme(f"s{i}", f"制度{i}", f"S{i}", f"制度{i}", i, ()) for i in range(schemes)
+    )
+    procedure_list = tuple(
+        Procedure(f"s{i}_p{j}", f"s{i}", f"手続{j}", f"手続{j}", j, 0.2, 2030, first, None, ())
+        for i in range(schemes)
+        for j in range(procedures)
+    )
+    return Catalog(scheme_list, procedure_list, ())
+
+
+def rates_big(runs: int, workdir: Path, years: int) -> dict[str, float]:
+    """The quarter-end table plus 期間集計 over 50 schemes × 40 procedures × `years` years."""
+    import polars as pl
+
+    first = add_months(LAST, -12 * years + 1)
+    catalog = _big_catalog(50, 40, first)
+    months = list(months_between(first, LAST))
+    ids = [p.procedure_id for p in catalog.procedures]
+    frame = pl.DataFrame({"procedure_id": ids}).join(
+        pl.DataFrame({"month": months}, schema={"month": pl.Date}), how="cross"
+    )
+    frame = frame.with_columns(
+        total=(pl.int_range(pl.len()) % 997 + 1000).cast(pl.Int64),
+    ).with_columns(online=(pl.col("total") * 3 // 10))
+    con = store.connect(workdir / "big.duckdb", sample=False)
+    store.write_upload(
+        con, frame, file_name="big", sha256="big", uploaded_by="bench", catalog=catalog
+    )
+
+    def table() -> object:
+        return rate_table(store.read_counts(con), catalog, Grain.QUARTER_END)
+
+    result = {"rates_big_ms": median_ms(table, runs), "rates_big_rows": frame.height}
+    con.close()
+    return result
+
+
+def main() -> None:
+    """Run every measurement and print (and optionally write) the figures."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions (< 60 s)")
+    parser.add_argument("--json", type=Path, help="write the figures to this file")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="kyosai-bench-"))
+    os.environ["KYOSAI_DB"] = str(workdir / "app.duckdb")
+    reruns = 20
+    repeats = 5 if args.quick else 20
+    figures: dict[str, Any] = {}
+    pages, bare = page_reruns(reruns)
+    figures["page_rerun_ms"] = pages
+    figures["bare_page_rerun_ms"] = bare
+    figures["page_rerun_ratio"] = max(pages.values()) / bare
+    figures |= ingest(repeats, workdir)
+    figures |= rates_big(3 if args.quick else 10, workdir, 30)
+    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    figures["machine"] = {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "quick": args.quick,
+    }
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            for inner, number in value.items():
+                print(
+                    f"{key}[{inner}]: {number:.1f}"
+                    if isinstance(number, float)
+                    else f"{key}[{inner}]: {number}"
+                )
+        else:
+            print(f"{key}: {value:.2f}" if isinstance(value, float) else f"{key}: {value}")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
