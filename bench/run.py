@@ -28,11 +28,11 @@ sys.path.insert(0, str(ROOT))
 
 from bench.files import long_history_xlsx, wide_quarter_xlsx  # noqa: E402
 from kyosai import store  # noqa: E402
+from kyosai.aggregates import stored_rate_table  # noqa: E402
 from kyosai.calendar import add_months, months_between  # noqa: E402
 from kyosai.catalog import Catalog, Procedure, Scheme, default_catalog  # noqa: E402
 from kyosai.ingest import plan_upload  # noqa: E402
 from kyosai.periods import Grain  # noqa: E402
-from kyosai.rates import rate_table  # noqa: E402
 
 # A typical filter change per page: what a manager clicks in front of the committee.
 PAGES: dict[str, Callable[[Any], None]] = {
@@ -149,7 +149,7 @@ def rates_big(runs: int, workdir: Path, years: int) -> dict[str, float]:
     )
 
     def table() -> object:
-        return rate_table(store.read_counts(con), catalog, Grain.QUARTER_END)
+        return stored_rate_table(con, catalog, Grain.QUARTER_END)
 
     result = {"rates_big_ms": median_ms(table, runs), "rates_big_rows": frame.height}
     con.close()

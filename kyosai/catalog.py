@@ -6,7 +6,7 @@ import csv
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from kyosai.calendar import fiscal_year_end, month_start
@@ -76,13 +76,21 @@ class Catalog:
     procedures: tuple[Procedure, ...]
     events: tuple[Event, ...]
 
+    @cached_property
+    def _schemes_by_id(self) -> dict[str, Scheme]:
+        return {s.scheme_id: s for s in self.schemes}
+
+    @cached_property
+    def _procedures_by_id(self) -> dict[str, Procedure]:
+        return {p.procedure_id: p for p in self.procedures}
+
     def scheme(self, scheme_id: str) -> Scheme:
         """The scheme with this id."""
-        return next(s for s in self.schemes if s.scheme_id == scheme_id)
+        return self._schemes_by_id[scheme_id]
 
     def procedure(self, procedure_id: str) -> Procedure:
         """The procedure with this id."""
-        return next(p for p in self.procedures if p.procedure_id == procedure_id)
+        return self._procedures_by_id[procedure_id]
 
     def procedures_of(self, scheme_id: str) -> tuple[Procedure, ...]:
         """The procedures of one scheme, in display order."""

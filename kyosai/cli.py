@@ -8,10 +8,10 @@ import unicodedata
 from collections.abc import Sequence
 
 from kyosai import cli_uploads, store
+from kyosai.aggregates import stored_rate_table
 from kyosai.catalog import default_catalog
 from kyosai.exports import csv_text, table_rows
 from kyosai.periods import Grain
-from kyosai.rates import rate_table
 
 EXIT_OK = 0
 EXIT_INPUT_PROBLEM = 1
@@ -73,8 +73,7 @@ def _as_text(rows: list[list[str]]) -> str:
 
 def _run_table(args: argparse.Namespace) -> int:
     with store.connect(store.db_path_from_env(args.db)) as con:
-        counts = store.read_counts(con)
-    table = rate_table(counts, default_catalog(), Grain(args.columns))
+        table = stored_rate_table(con, default_catalog(), Grain(args.columns))
     rows = table_rows(table)
     sys.stdout.write(csv_text(rows) if args.format == "csv" else _as_text(rows))
     return EXIT_OK

@@ -14,6 +14,7 @@ import duckdb
 import polars as pl
 
 from kyosai import charts, store
+from kyosai.aggregates import stored_rate_table
 from kyosai.calendar import fiscal_year_label, month_label, month_label_long
 from kyosai.catalog import Catalog
 from kyosai.percent import format_points, format_target, format_tenths, rate_expr, tenths_expr
@@ -24,7 +25,6 @@ from kyosai.rates import (
     STATUS_MISSED,
     RateTable,
     procedure_status,
-    rate_table,
     trend_series,
 )
 
@@ -155,7 +155,7 @@ def committee(
     counts = store.read_counts(con, chosen, first, last)
     with_data = sorted(set(counts["procedure_id"].to_list()), key=chosen.index)
     # Like 資料3, the rate table lists only procedures that have figures in the period.
-    table = rate_table(counts, catalog, Grain.QUARTER_END, with_data, first, last)
+    table = stored_rate_table(con, catalog, Grain.QUARTER_END, with_data, first, last)
     latest: date | None = counts["month"].max() if not counts.is_empty() else None  # type: ignore[assignment]
     created_month = created or default_created_month(latest, today)
     scheme_charts = []

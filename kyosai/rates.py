@@ -122,19 +122,28 @@ def rate_table(
     rows = catalog_frame(catalog)
     if procedure_ids is not None:
         rows = rows.filter(pl.col("procedure_id").is_in(procedure_ids))
-    bounds = data_range(counts)
+    chosen = _within(counts, rows["procedure_id"].to_list(), first, last)
+    bounds = data_range(chosen)
     if bounds is None:
-        return RateTable([], _empty_cells(), rows)
-    start = max(first or bounds[0], bounds[0])
-    end = min(last or bounds[1], bounds[1])
-    if start > end:
-        return RateTable([], _empty_cells(), rows)
-    periods = table_periods(start, end, grain)
-    chosen = counts.filter(pl.col("procedure_id").is_in(rows["procedure_id"].to_list()))
+        return RateTable([], empty_cells(), rows)
+    periods = table_periods(bounds[0], bounds[1], grain)
     return RateTable(periods, aggregate(chosen, periods), rows)
 
 
-def _empty_cells() -> pl.DataFrame:
+def _within(
+    counts: pl.DataFrame, procedure_ids: list[str], first: date | None, last: date | None
+) -> pl.DataFrame:
+    # Columns run from the first to the last month with data among the chosen procedures and
+    # months, so a table never ends in columns that can only be empty.
+    chosen = counts.filter(pl.col("procedure_id").is_in(procedure_ids))
+    if first is not None:
+        chosen = chosen.filter(pl.col("month") >= first)
+    if last is not None:
+        chosen = chosen.filter(pl.col("month") <= last)
+    return chosen
+
+
+def empty_cells() -> pl.DataFrame:
     return pl.DataFrame(
         schema={
             "procedure_id": pl.String,
@@ -164,15 +173,11 @@ def trend_series(
     rows = catalog_frame(catalog)
     if procedure_ids is not None:
         rows = rows.filter(pl.col("procedure_id").is_in(procedure_ids))
-    bounds = data_range(counts)
+    chosen = _within(counts, rows["procedure_id"].to_list(), first, last)
+    bounds = data_range(chosen)
     if bounds is None:
         return _empty_series()
-    start = max(first or bounds[0], bounds[0])
-    end = min(last or bounds[1], bounds[1])
-    if start > end:
-        return _empty_series()
-    chosen = counts.filter(pl.col("procedure_id").is_in(rows["procedure_id"].to_list()))
-    cells = aggregate(chosen, series_periods(start, end, grain))
+    cells = aggregate(chosen, series_periods(bounds[0], bounds[1], grain))
     return (
         cells.join(rows, on="procedure_id")
         .sort("row_order", "column_index")

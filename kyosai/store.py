@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import duckdb
 import polars as pl
@@ -20,6 +21,9 @@ DEFAULT_DB_PATH = DATA_DIR / "kyosai.duckdb"
 SAMPLE_FILE = DATA_DIR / "sample_counts.csv"
 SAMPLE_UPLOAD_NAME = "サンプルデータ"
 SAMPLE_UPLOADER = "kyosai"
+# Upload and undo times are recorded in Japan time: the staff and the committee read them so,
+# whatever zone the server runs in.
+LOCAL_ZONE = ZoneInfo("Asia/Tokyo")
 
 # Each entry moves the schema from version i to i + 1. Never edit a released entry: append one.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -86,6 +90,10 @@ class UploadResult:
     rows_new: int
     rows_revised: int
     rows_unchanged: int
+
+
+def _now() -> datetime:
+    return datetime.now(LOCAL_ZONE).replace(tzinfo=None)
 
 
 def db_path_from_env(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -278,7 +286,7 @@ def write_upload(
             "INSERT INTO uploads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
             [
                 upload_id,
-                datetime.now(),
+                _now(),
                 uploaded_by,
                 file_name,
                 sha256,
@@ -381,7 +389,7 @@ def undo_upload(con: duckdb.DuckDBPyConnection, upload_id: int, undone_by: str) 
         )
         con.execute(
             "UPDATE uploads SET undone_at = ?, undone_by = ? WHERE upload_id = ?",
-            [datetime.now(), undone_by, upload_id],
+            [_now(), undone_by, upload_id],
         )
         con.execute("UPDATE data_version SET version = version + 1")
     con.execute("CHECKPOINT")

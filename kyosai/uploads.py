@@ -56,7 +56,10 @@ def detail(con: duckdb.DuckDBPyConnection, catalog: Catalog, upload_id: int) -> 
         raise store.StoreError(f"取込 #{upload_id} はありません。")
     record = uploads.row(0, named=True)
     labels = {p.procedure_id: catalog.row_label(p.procedure_id) for p in catalog.procedures}
-    rows = store.read_upload_rows(con, upload_id)
+    order = {p.procedure_id: i for i, p in enumerate(catalog.procedures)}
+    rows = store.read_upload_rows(con, upload_id).sort(
+        pl.col("procedure_id").replace_strict(order, default=len(order)), "month"
+    )
     table = pl.DataFrame(
         [
             {

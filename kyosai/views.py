@@ -10,6 +10,7 @@ import duckdb
 import polars as pl
 
 from kyosai import charts, exports, store
+from kyosai.aggregates import stored_rate_table
 from kyosai.calendar import (
     add_months,
     fiscal_year_label,
@@ -21,7 +22,7 @@ from kyosai.calendar import (
 from kyosai.catalog import DATA_DIR, Catalog, Event
 from kyosai.percent import format_points, format_target, format_tenths
 from kyosai.periods import Grain
-from kyosai.rates import RateTable, procedure_status, rate_table, trend_series
+from kyosai.rates import RateTable, procedure_status, trend_series
 
 SAMPLE_NOTICE = (
     "表示中の数値には「サンプルデータ」（資料3の公表値を再現する合成データ）が含まれます。"
@@ -145,6 +146,19 @@ def freshness(counts: pl.DataFrame, today: date) -> Freshness:
         month_label_long(latest),
         _age_text(latest, today),
         bool(counts["is_sample"].any()),
+    )
+
+
+def table_freshness(result: RateTable, today: date) -> Freshness:
+    """Freshness of a rate table: its last column's month and whether any cell is sample."""
+    if result.cells.is_empty():
+        return Freshness(None, None, None, False)
+    latest = max(period.last for period in result.periods)
+    return Freshness(
+        month_label(latest),
+        month_label_long(latest),
+        _age_text(latest, today),
+        bool(result.cells["is_sample"].any()),
     )
 
 
@@ -283,11 +297,10 @@ def table(
 ) -> TableModel:
     """The rate table at the chosen grain, as text cells, with downloads."""
     chosen = filters.chosen_procedures(catalog)
-    counts = store.read_counts(con, chosen, filters.first, filters.last)
-    result = rate_table(counts, catalog, filters.grain, chosen, filters.first, filters.last)
+    result = stored_rate_table(con, catalog, filters.grain, chosen, filters.first, filters.last)
     display, met, fy_columns = table_display(result)
     stem = f"online_rates_{filters.grain.value}"
-    fresh = freshness(counts, today)
+    fresh = table_freshness(result, today)
     title = f"オンライン利用率（最新データ {fresh.latest_label or 'なし'}）"
     return TableModel(
         freshness=fresh,

@@ -139,6 +139,10 @@ def _jump_warnings(after: pl.DataFrame, rows: pl.DataFrame, catalog: Catalog) ->
         )
         .join(rows.select("procedure_id", "month"), on=["procedure_id", "month"], how="semi")
     )
+    order = {p.procedure_id: i for i, p in enumerate(catalog.procedures)}
+    with_previous = with_previous.sort(
+        pl.col("procedure_id").replace_strict(order, default=len(order)), "month"
+    )
     warnings = []
     for record in with_previous.iter_rows(named=True):
         previous = record["previous_tenths"]

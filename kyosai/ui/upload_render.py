@@ -15,6 +15,10 @@ from kyosai.views import table_display
 
 _GENERATION = "upload_generation"
 _FLASH = "upload_flash"
+COUNT_COLUMNS = {
+    "オンライン件数": st.column_config.NumberColumn(format="localized"),
+    "全体件数": st.column_config.NumberColumn(format="localized"),
+}
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -115,11 +119,13 @@ def preview(plan: UploadPlan) -> bool:
         st.warning(warning, icon=":material/warning:")
     if revised:
         st.markdown("**修正される行**（変更前 → 変更後）")
-        st.dataframe(_changes(plan, "revised"), hide_index=True, width="stretch")
+        st.dataframe(
+            _changes(plan, "revised"), hide_index=True, width="stretch", column_config=COUNT_COLUMNS
+        )
     if new:
         with st.expander(f"新規の行（{new} 件）", expanded=revised == 0):
             new_rows = _changes(plan, "new").drop("変更前（オンライン/全体）", "変更前の利用率")
-            st.dataframe(new_rows, hide_index=True, width="stretch")
+            st.dataframe(new_rows, hide_index=True, width="stretch", column_config=COUNT_COLUMNS)
     if plan.rates_after is not None:
         st.markdown(
             "**登録後のオンライン利用率**（年度の初めから取込の対象月まで。期間集計は年度累計）"
@@ -138,15 +144,7 @@ def preview(plan: UploadPlan) -> bool:
 
 def detail(item: UploadDetail) -> None:
     """One upload's rows."""
-    st.dataframe(
-        item.rows,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "オンライン件数": st.column_config.NumberColumn(format="localized"),
-            "全体件数": st.column_config.NumberColumn(format="localized"),
-        },
-    )
+    st.dataframe(item.rows, hide_index=True, width="stretch", column_config=COUNT_COLUMNS)
 
 
 def undo_controls(item: UploadDetail) -> bool:
