@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from kyosai.ui.auth import is_staff
+from kyosai.ui import auth
 
 st.set_page_config(page_title="オンライン利用率", page_icon=":material/show_chart:", layout="wide")
 
@@ -13,8 +13,9 @@ pages = [
     st.Page("pages/committee.py", title="会議資料", icon=":material/co_present:"),
     st.Page("pages/definitions.py", title="データの定義", icon=":material/menu_book:"),
 ]
+auth.sign_in_panel()
 # Staff pages are absent from the navigation for everyone else (and check again inside).
-if is_staff():
+if auth.is_staff():
     pages += [
         st.Page("pages/upload.py", title="データ取込", icon=":material/upload_file:"),
         st.Page("pages/history.py", title="取込履歴", icon=":material/history:"),

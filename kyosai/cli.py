@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 import unicodedata
 from collections.abc import Sequence
@@ -11,6 +12,7 @@ from kyosai import cli_uploads, store
 from kyosai.aggregates import stored_rate_table
 from kyosai.catalog import default_catalog
 from kyosai.exports import csv_text, table_rows
+from kyosai.passwords import hash_password
 from kyosai.periods import Grain
 
 EXIT_OK = 0
@@ -38,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     table.add_argument("--format", choices=["csv", "text"], default="csv")
     cli_uploads.add_commands(commands)
+    commands.add_parser("hash-password", help="職員パスワードのハッシュ（secrets.toml 用）を作る")
     return parser
 
 
@@ -79,13 +82,35 @@ def _run_table(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run_hash_password(args: argparse.Namespace) -> int:
+    if sys.stdin.isatty():
+        password = getpass.getpass("職員パスワード: ")
+        if getpass.getpass("もう一度: ") != password:
+            print("2回の入力が一致しません。", file=sys.stderr)
+            return EXIT_INPUT_PROBLEM
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if len(password) < 12:
+        print("パスワードは12文字以上にしてください。", file=sys.stderr)
+        return EXIT_INPUT_PROBLEM
+    print("# .streamlit/secrets.toml に書いてください（パスワードそのものは保存されません）")
+    print("[kyosai]")
+    print(f'staff_password_hash = "{hash_password(password)}"')
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     try:
         args = _parser().parse_args(argv)
     except SystemExit as exit_:
         return EXIT_OK if exit_.code in (0, None) else EXIT_USAGE
-    handlers = {"init": _run_init, "table": _run_table, **cli_uploads.HANDLERS}
+    handlers = {
+        "init": _run_init,
+        "table": _run_table,
+        "hash-password": _run_hash_password,
+        **cli_uploads.HANDLERS,
+    }
     try:
         return handlers[args.command](args)
     except store.StoreError as error:
