@@ -6,6 +6,7 @@ import runpy
 from pathlib import Path
 
 import streamlit as st
+from streamlit import config
 from streamlit.runtime.pages_manager import PagesManager
 
 APP_SCRIPT = Path(__file__).resolve().parents[2] / "app.py"
@@ -17,10 +18,15 @@ def require_router() -> None:
     Streamlit 1.67 treats a project with a `pages/` folder as a legacy multipage app until
     `st.navigation` has run once in the process (and AppTest resets that before every run), so
     a first visit to a page URL runs the page without the router: file names in the sidebar and
-    no page config. Running app.py here, in the same script run, puts the router back in charge
-    without a rerun, so widget events of this run (a button click) are not lost.
+    no page config. On a server, one rerun puts the router in charge for good (it happens once
+    per process, on a first visit, which carries no clicks). AppTest resets the flag before
+    every run, where a rerun would swallow the run's clicks, so there app.py runs in place.
     """
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
+    if not PagesManager.uses_pages_directory:
+        return
+    PagesManager.uses_pages_directory = False
+    # Read through streamlit.config: AppTest patches config.get_option, not st.get_option.
+    if config.get_option("global.appTest"):
         runpy.run_path(str(APP_SCRIPT), run_name="__main__")
         st.stop()
+    st.rerun()

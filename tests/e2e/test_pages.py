@@ -84,7 +84,10 @@ def test_sidebar_navigation(page: Page, app_server: AppServer) -> None:
         assert_no_exception(page)
 
 
-def test_deep_link_on_fresh_server_runs_app_py(page: Page, fresh_app_server: AppServer) -> None:
+@pytest.mark.parametrize("target", [PAGES[0], PAGES[1]], ids=["default-page", "other-page"])
+def test_deep_link_on_fresh_server_runs_app_py(
+    page: Page, fresh_app_server: AppServer, target: AppPage
+) -> None:
     """The very first visitor after a server start may open a bookmarked page directly.
 
     Streamlit 1.67 decides per process whether the app is a "pages/ directory" (MPA v1) app:
@@ -94,7 +97,6 @@ def test_deep_link_on_fresh_server_runs_app_py(page: Page, fresh_app_server: App
     ``app.py`` (no set_page_config, no DB setup, sidebar lists file names). The app guards
     against this with ``kyosai.ui.routing.require_router()`` at the top of every page.
     """
-    target = PAGES[1]
     goto_page(page, fresh_app_server, target.path)
 
     hint = ""
@@ -106,5 +108,7 @@ def test_deep_link_on_fresh_server_runs_app_py(page: Page, fresh_app_server: App
         )
     assert_nav_titles(page, hint)
     assert_no_exception(page)
+    # Not Streamlit's "Page not found" dialog either.
+    expect(page.get_by_text("Page not found")).to_have_count(0)
     expect_page_shown(page, target)
     expect(page).to_have_url(page_url_pattern(fresh_app_server, target))
