@@ -16,5 +16,6 @@ if model.chart_spec is None or model.points.is_empty():
     st.info("選んだ条件に当てはまるデータがありません。制度・対象手続・期間を変えてください。")
 else:
     st.vega_lite_chart(model.chart_spec, theme=None, width="stretch")
+    render.png_download(lambda: data.trend_png(filters), "online_rate_trend.png", "trend_png")
     render.points_table(model.points)
 render.events(model.dated_events, model.undated_events)

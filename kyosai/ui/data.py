@@ -118,6 +118,20 @@ def committee_pack(
     return _committee_pack(db_path(), data_version(), date.today(), args)
 
 
+@st.cache_data(show_spinner="グラフの画像を作成しています…", max_entries=16)
+def _trend_png(path: str, version: int, today: date, filters: views.Filters) -> bytes | None:
+    # Imported here: vl-convert is only needed when someone asks for an image.
+    from kyosai.charts import spec_to_png
+
+    model = cast(views.TrendModel, _model("trends", path, version, today, (filters,)))
+    return spec_to_png(model.chart_spec) if model.chart_spec else None
+
+
+def trend_png(filters: views.Filters) -> bytes | None:
+    """The 利用率の推移 chart for these filters as a PNG with Japanese text."""
+    return _trend_png(db_path(), data_version(), date.today(), filters)
+
+
 def plan(content: bytes, name: str) -> UploadPlan:
     """The preview of an uploaded file against the current store (nothing is written)."""
     return cast(UploadPlan, _cached("plan", content, name))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import polars as pl
 import streamlit as st
@@ -124,3 +126,23 @@ def definitions(model: DefinitionsModel) -> None:
         when_who = f"{last['取込日時']}、{last['取込者']}"
         st.markdown(f"最終取込: **#{last['番号']} {last['ファイル名']}**（{when_who}）")
         st.dataframe(model.uploads, hide_index=True, width="stretch")
+
+
+def png_download(make: Callable[[], bytes | None], file_name: str, key: str) -> None:
+    """A button that renders the chart as a PNG on request, then offers it for download."""
+    if not st.session_state.get(key):
+        if st.button("グラフを画像（PNG）で保存", icon=":material/image:", key=f"{key}_make"):
+            st.session_state[key] = True
+            st.rerun()
+        return
+    content = make()
+    if content is not None:
+        st.download_button(
+            "グラフの画像（PNG）をダウンロード",
+            data=content,
+            file_name=file_name,
+            mime="image/png",
+            icon=":material/download:",
+            key=f"{key}_download",
+            on_click="ignore",
+        )

@@ -166,3 +166,12 @@ def test_trends_with_nothing_chosen_says_so(app: AppTest) -> None:
     assert not app.exception
     assert len(app.get("vega_lite_chart")) == 0
     assert any("データがありません" in i.value for i in app.info)
+
+
+def test_trend_chart_can_be_saved_as_png(app: AppTest) -> None:
+    app.switch_page("pages/trends.py").run()
+    assert not app.get("download_button")
+    next(b for b in app.button if b.label == "グラフを画像（PNG）で保存").click().run()
+    assert not app.exception
+    downloads = [d for d in app.get("download_button") if "PNG" in d.proto.label]
+    assert len(downloads) == 1
