@@ -14,7 +14,7 @@ import polars as pl
 from kyosai.catalog import Catalog
 from kyosai.percent import rate_expr, tenths_expr
 from kyosai.periods import Grain, membership_frame, table_periods
-from kyosai.rates import RateTable, catalog_frame, empty_cells
+from kyosai.rates import RateTable, chosen_rows, empty_cells
 
 _VIEW = "kyosai_period_membership"
 
@@ -52,9 +52,7 @@ def stored_rate_table(
     last: date | None = None,
 ) -> RateTable:
     """The same table as rates.rate_table over the stored counts, summed inside DuckDB."""
-    rows = catalog_frame(catalog)
-    if procedure_ids is not None:
-        rows = rows.filter(pl.col("procedure_id").is_in(procedure_ids))
+    rows = chosen_rows(catalog, procedure_ids)
     # No list to test every row against when every procedure is wanted.
     chosen = None if procedure_ids is None else rows["procedure_id"].to_list()
     bounds = stored_range(con, chosen, first, last)

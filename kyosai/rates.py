@@ -103,6 +103,14 @@ class RateTable:
         )
 
 
+def chosen_rows(catalog: Catalog, procedure_ids: list[str] | None) -> pl.DataFrame:
+    """The catalogue rows of the chosen procedures (all when None), in display order."""
+    rows = catalog_frame(catalog)
+    if procedure_ids is None:
+        return rows
+    return rows.filter(pl.col("procedure_id").is_in(procedure_ids))
+
+
 def data_range(counts: pl.DataFrame) -> tuple[date, date] | None:
     """The first and last month with data, or None when there is none."""
     if counts.is_empty():
@@ -119,9 +127,7 @@ def rate_table(
     last: date | None = None,
 ) -> RateTable:
     """The rate table of the chosen procedures over first..last (default: all data)."""
-    rows = catalog_frame(catalog)
-    if procedure_ids is not None:
-        rows = rows.filter(pl.col("procedure_id").is_in(procedure_ids))
+    rows = chosen_rows(catalog, procedure_ids)
     chosen = _within(counts, rows["procedure_id"].to_list(), first, last)
     bounds = data_range(chosen)
     if bounds is None:
@@ -144,6 +150,7 @@ def _within(
 
 
 def empty_cells() -> pl.DataFrame:
+    """A cells frame with no rows, in the shape aggregate() returns."""
     return pl.DataFrame(
         schema={
             "procedure_id": pl.String,
@@ -170,9 +177,7 @@ def trend_series(
     last: date | None = None,
 ) -> pl.DataFrame:
     """Points of the trend lines: series_label, period_start, period_label, counts and rate."""
-    rows = catalog_frame(catalog)
-    if procedure_ids is not None:
-        rows = rows.filter(pl.col("procedure_id").is_in(procedure_ids))
+    rows = chosen_rows(catalog, procedure_ids)
     chosen = _within(counts, rows["procedure_id"].to_list(), first, last)
     bounds = data_range(chosen)
     if bounds is None:
