@@ -48,11 +48,12 @@ def _run_init(args: argparse.Namespace) -> int:
     path = store.db_path_from_env(args.db)
     if path.exists():
         print(f"データベースは既にあります（変更しません）: {path}", file=sys.stderr)
-        with store.connect(path, sample=False) as con:
+        with cli_uploads.db_session(args.db, sample=False) as con:
             uploads = store.read_uploads(con).height
             print(f"スキーマ版 {store.schema_version(con)}、アップロード {uploads} 件")
         return EXIT_OK
-    store.connect(path, sample=not args.empty).close()
+    with cli_uploads.db_session(args.db, sample=not args.empty):
+        pass
     contents = "空" if args.empty else "サンプルデータ入り"
     print(f"データベースを作成しました（{contents}）: {path}")
     return EXIT_OK
@@ -75,7 +76,7 @@ def _as_text(rows: list[list[str]]) -> str:
 
 
 def _run_table(args: argparse.Namespace) -> int:
-    with store.connect(store.db_path_from_env(args.db)) as con:
+    with cli_uploads.db_session(args.db) as con:
         table = stored_rate_table(con, default_catalog(), Grain(args.columns))
     rows = table_rows(table)
     sys.stdout.write(csv_text(rows) if args.format == "csv" else _as_text(rows))

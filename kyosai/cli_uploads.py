@@ -1,14 +1,17 @@
-"""The upload commands of the CLI: import, history, undo, template and export."""
+"""The upload commands of the CLI: import, history, undo, template, export and restore."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
 import sys
+from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
 
-from kyosai import store, uploads
+import duckdb
+
+from kyosai import backups, restore, store, uploads
 from kyosai.calendar import FiscalQuarter, MonthParseError, month_label, parse_fiscal_quarter
 from kyosai.catalog import default_catalog
 from kyosai.ingest import UploadPlan, commit_plan, plan_upload, template_xlsx
@@ -23,8 +26,26 @@ def _stderr(text: str) -> None:
     print(text, file=sys.stderr)
 
 
+def db_session(
+    db: str | None, *, sample: bool = True
+) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+    """A session on the command's DB, waiting $KYOSAI_DB_WAIT_SECONDS (30 s) while it is busy."""
+    return store.session(
+        store.db_path_from_env(db), sample=sample, wait_seconds=store.wait_seconds_from_env()
+    )
+
+
+def _report_backup(outcome: backups.BackupOutcome | None) -> None:
+    # The commit stands either way; a missing backup is worth telling, not failing over.
+    if outcome is not None and outcome.error is not None:
+        _stderr(
+            "注意: バックアップを作成できませんでした（登録・取消は完了しています）: "
+            f"{outcome.error}"
+        )
+
+
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register import, history, undo, template and export."""
+    """Register import, history, undo, template, export and restore."""
     importer = commands.add_parser("import", help="件数ファイルを取り込む")
     importer.add_argument("files", nargs="+", metavar="FILE")
     importer.add_argument("--db", help="DuckDB ファイル")
@@ -47,6 +68,12 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     export = commands.add_parser("export", help="会議資料（xlsx）を書き出す")
     export.add_argument("--out", required=True, help="出力する .xlsx ファイル")
     export.add_argument("--db", help="DuckDB ファイル")
+
+    restorer = commands.add_parser(
+        "restore", help="バックアップから復元する（BACKUP を省くとバックアップの一覧を表示）"
+    )
+    restorer.add_argument("backup", nargs="?", metavar="BACKUP", help="バックアップのファイル")
+    restorer.add_argument("--db", help="DuckDB ファイル")
 
 
 def _user(explicit: str | None) -> str:
@@ -89,7 +116,7 @@ def run_import(args: argparse.Namespace) -> int:
             _stderr(f"{name}: ファイルが見つかりません。何も登録していません。")
             return EXIT_INPUT_PROBLEM
         contents.append((path.name, path.read_bytes()))
-    with store.connect(store.db_path_from_env(args.db)) as con:
+    with db_session(args.db) as con:
         plans = [plan_upload(con, data, name, catalog, today) for name, data in contents]
         failing = [plan for plan in plans if not plan.ok]
         if failing:
@@ -115,12 +142,13 @@ def run_import(args: argparse.Namespace) -> int:
             else:
                 result = commit_plan(con, plan, user)
                 print(f"{name}: 取込 #{result.upload_id} として登録しました。")
+                _report_backup(result.backup)
     return EXIT_OK
 
 
 def run_history(args: argparse.Namespace) -> int:
     """Print every upload."""
-    with store.connect(store.db_path_from_env(args.db)) as con:
+    with db_session(args.db) as con:
         frame = uploads.history(con)
     for row in frame.iter_rows(named=True):
         print(
@@ -132,20 +160,21 @@ def run_history(args: argparse.Namespace) -> int:
 
 def run_undo(args: argparse.Namespace) -> int:
     """Undo one upload, or say why not."""
-    with store.connect(store.db_path_from_env(args.db)) as con:
+    with db_session(args.db) as con:
         try:
-            store.undo_upload(con, args.upload_id, _user(args.by))
+            outcome = store.undo_upload(con, args.upload_id, _user(args.by))
         except store.StoreError as error:
             _stderr(str(error))
             return EXIT_INPUT_PROBLEM
     print(f"取込 #{args.upload_id} を取り消しました。")
+    _report_backup(outcome)
     return EXIT_OK
 
 
 def _default_quarter(db: str | None) -> FiscalQuarter:
     path = store.db_path_from_env(db)
     if path.exists():
-        with store.connect(path) as con:
+        with db_session(db) as con:
             latest = store.latest_month(con)
         if latest is not None:
             return FiscalQuarter.of(latest).next()
@@ -167,7 +196,7 @@ def run_template(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace) -> int:
     """Write the committee pack (all schemes, all data) to --out."""
     # A missing DB is created with the sample data, as `table` does.
-    with store.connect(store.db_path_from_env(args.db)) as con:
+    with db_session(args.db) as con:
         # Imported here: the pack pulls in Altair and vl-convert, which every other command
         # would otherwise pay for at start-up (about 0.3 s).
         from kyosai.pack import build_pack
@@ -183,10 +212,37 @@ def run_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_restore(args: argparse.Namespace) -> int:
+    """List the backups (no BACKUP), or restore one after keeping the current DB as a backup."""
+    path = store.db_path_from_env(args.db)
+    if args.backup is None:
+        listed = backups.list_backups(path)
+        if not listed:
+            print(f"バックアップはまだありません（{backups.backup_dir(path)}）。")
+        for backup in listed:
+            print(
+                f"{backup.path.name}\tデータ版 {backup.data_version}\t"
+                f"{backup.taken_at:%Y-%m-%d %H:%M:%S}"
+            )
+        return EXIT_OK
+    source = backups.find_backup(path, args.backup)
+    try:
+        with db_session(args.db, sample=False) as con:
+            restored = restore.restore_backup(con, source)
+    except store.DamagedError as error:
+        # Nobody can be using a file DuckDB cannot read: it is safe to replace the file itself.
+        _stderr(f"{error} 壊れたファイルを退避して、バックアップと置き換えます。")
+        restored = restore.replace_damaged(path, source)
+    print(f"{source.name} から復元しました（データ版 {restored.data_version}）。")
+    print(f"復元前のデータベースは {restored.kept} に保存しました。")
+    return EXIT_OK
+
+
 HANDLERS = {
     "import": run_import,
     "history": run_history,
     "undo": run_undo,
     "template": run_template,
     "export": run_export,
+    "restore": run_restore,
 }

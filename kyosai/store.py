@@ -1,29 +1,47 @@
-"""DuckDB storage: schema and migrations, reads as Polars frames, transactional writes."""
+"""DuckDB storage: schema and migrations, connections, reads as Polars frames, transactional
+writes (each followed by a verified backup)."""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
 
 from kyosai.catalog import DATA_DIR, Catalog, default_catalog
+from kyosai.store_base import DEFAULT_WAIT_SECONDS as DEFAULT_WAIT_SECONDS
+from kyosai.store_base import LOCAL_ZONE as LOCAL_ZONE
+from kyosai.store_base import WAIT_SECONDS_ENV as WAIT_SECONDS_ENV
+from kyosai.store_base import WRITE_LOCK as WRITE_LOCK
+from kyosai.store_base import BusyError as BusyError
+from kyosai.store_base import DamagedError as DamagedError
+from kyosai.store_base import OutdatedError as OutdatedError
+from kyosai.store_base import StoreError as StoreError
+from kyosai.store_base import after_commit, now, open_waiting, run_write
+from kyosai.store_base import first_row as _first_row
+from kyosai.store_base import transaction as transaction
+from kyosai.store_base import wait_seconds_from_env as wait_seconds_from_env
+from kyosai.store_uploads import blocking_upload as blocking_upload
+from kyosai.store_uploads import find_upload_by_sha as find_upload_by_sha
+from kyosai.store_uploads import read_upload_rows as read_upload_rows
+from kyosai.store_uploads import read_uploads as read_uploads
+from kyosai.store_uploads import undo_upload as undo_upload
+
+if TYPE_CHECKING:
+    from kyosai.backups import BackupOutcome
 
 DEFAULT_DB_PATH = DATA_DIR / "kyosai.duckdb"
 SAMPLE_FILE = DATA_DIR / "sample_counts.csv"
 SAMPLE_UPLOAD_NAME = "サンプルデータ"
 SAMPLE_UPLOADER = "kyosai"
-# Upload and undo times are recorded in Japan time: the staff and the committee read them so,
-# whatever zone the server runs in.
-LOCAL_ZONE = ZoneInfo("Asia/Tokyo")
 
 # Each entry moves the schema from version i to i + 1. Never edit a released entry: append one.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -74,14 +92,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class StoreError(Exception):
-    """A write the store refused; nothing was written."""
-
-
-class OutdatedError(StoreError):
-    """The stored figures changed after the caller read them."""
-
-
 @dataclass(frozen=True)
 class UploadResult:
     """What one committed upload did."""
@@ -90,10 +100,11 @@ class UploadResult:
     rows_new: int
     rows_revised: int
     rows_unchanged: int
+    # The backup taken after the commit, or why there is none; never part of equality.
+    backup: BackupOutcome | None = field(default=None, compare=False)
 
 
-def _now() -> datetime:
-    return datetime.now(LOCAL_ZONE).replace(tzinfo=None)
+log = logging.getLogger("kyosai.store")
 
 
 def db_path_from_env(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -101,26 +112,6 @@ def db_path_from_env(explicit: str | os.PathLike[str] | None = None) -> Path:
     if explicit:
         return Path(explicit)
     return Path(os.environ.get("KYOSAI_DB") or DEFAULT_DB_PATH)
-
-
-@contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Run the block in one explicit transaction: all of it commits, or none of it."""
-    con.begin()
-    try:
-        yield con
-    except BaseException:
-        con.rollback()
-        raise
-    con.commit()
-
-
-def _first_row(
-    con: duckdb.DuckDBPyConnection, query: str, params: list[object] | None = None
-) -> tuple[Any, ...]:
-    # fetchone() leaves a DuckDB 2.0 result unfinished and blocks the connection: fetch all.
-    rows = con.sql(query, params=params).fetchall()
-    return tuple(rows[0]) if rows else ()
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -132,30 +123,78 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
     """Bring the schema up to SCHEMA_VERSION, one transaction per step; returns the version."""
-    current = schema_version(con)
-    if current > SCHEMA_VERSION:
-        raise StoreError(
-            f"このデータベースは新しい版の kyosai で作られています（版 {current}）。"
-            "kyosai を更新してください。"
-        )
-    for version in range(current, SCHEMA_VERSION):
-        with transaction(con):
-            for statement in MIGRATIONS[version]:
-                con.execute(statement)
-            con.execute("INSERT INTO schema_version VALUES (?)", [version + 1])
+    with WRITE_LOCK:
+        current = schema_version(con)
+        if current > SCHEMA_VERSION:
+            raise StoreError(
+                f"このデータベースは新しい版の kyosai で作られています（版 {current}）。"
+                "kyosai を更新してください。"
+            )
+        for version in range(current, SCHEMA_VERSION):
+            with transaction(con):
+                for statement in MIGRATIONS[version]:
+                    con.execute(statement)
+                con.execute("INSERT INTO schema_version VALUES (?)", [version + 1])
     return SCHEMA_VERSION
 
 
-def connect(path: str | os.PathLike[str], *, sample: bool = True) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) the DB at path, migrated; a new DB gets the sample data."""
+def _stored_schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    # Unlike schema_version() this writes nothing, so opening a current DB never takes the lock.
+    try:
+        row = _first_row(con, "SELECT max(version) FROM schema_version")
+    except duckdb.CatalogException:
+        return None
+    return int(row[0]) if row and row[0] is not None else None
+
+
+def _prepare(con: duckdb.DuckDBPyConnection, sample: bool) -> None:
+    if _stored_schema_version(con) == SCHEMA_VERSION:
+        return
+    # Under the lock, so two threads opening a new file do not both migrate it or load the sample.
+    with WRITE_LOCK:
+        was_new = schema_version(con) == 0
+        migrate(con)
+        if was_new and sample:
+            load_sample(con)
+
+
+def connect(
+    path: str | os.PathLike[str], *, sample: bool = True, wait_seconds: float = 0.0
+) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the DB at path, migrated; a new DB gets the sample data.
+
+    With wait_seconds, opening is retried while another process holds the file (BusyError
+    after that long); the caller closes the connection.
+    """
     db_path = Path(path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(db_path))
-    was_new = schema_version(con) == 0
-    migrate(con)
-    if was_new and sample:
-        load_sample(con)
+    con = open_waiting(db_path, wait_seconds) if wait_seconds > 0 else duckdb.connect(str(db_path))
+    try:
+        _prepare(con, sample)
+    except BaseException:
+        con.close()
+        raise
     return con
+
+
+@contextmanager
+def session(
+    path: str | os.PathLike[str], *, sample: bool = True, wait_seconds: float = DEFAULT_WAIT_SECONDS
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived connection, prepared like connect() and always closed on exit.
+
+    While another process holds the file, opening is retried with backoff for up to
+    wait_seconds, then BusyError is raised. Within this process connections to the same file
+    share one DuckDB instance, so sessions on several threads never lock each other out.
+    """
+    db_path = Path(path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    con = open_waiting(db_path, wait_seconds)
+    try:
+        _prepare(con, sample)
+        yield con
+    finally:
+        con.close()
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -189,16 +228,6 @@ def latest_month(con: duckdb.DuckDBPyConnection) -> date | None:
     """The latest month with any stored counts."""
     row = _first_row(con, "SELECT max(month) FROM monthly_counts")
     return row[0] if row else None
-
-
-def read_uploads(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Every upload, newest first."""
-    frame: pl.DataFrame = con.sql(
-        """SELECT upload_id, uploaded_at, uploaded_by, file_name, sha256, is_sample,
-                  rows_new, rows_revised, rows_unchanged, undone_at, undone_by
-           FROM uploads ORDER BY upload_id DESC"""
-    ).pl()
-    return frame
 
 
 def _validate_rows(rows: pl.DataFrame, catalog: Catalog) -> None:
@@ -241,64 +270,84 @@ def write_upload(
         pl.col("total").cast(pl.Int64),
     )
     _validate_rows(rows, catalog or default_catalog())
-    incoming = rows  # referenced by name in the SQL below (DuckDB replacement scan)
-    with transaction(con):
-        if expected_version is not None and data_version(con) != expected_version:
-            raise OutdatedError(
-                "確認画面を表示した後に、別の取込または取消でデータが変わりました。"
-                "もう一度ファイルを確認してから登録してください。"
-            )
-        if find_upload_by_sha(con, sha256) is not None:
-            raise StoreError("このファイルは既に取り込まれています。")
-        row = _first_row(con, "SELECT coalesce(max(upload_id), 0) + 1 FROM uploads")
-        upload_id = int(row[0]) if row else 1
-        con.execute(
-            """INSERT INTO upload_rows
-               SELECT ?, i.procedure_id, i.month, i.online, i.total,
-                      CASE WHEN c.procedure_id IS NULL THEN 'new'
-                           WHEN c.online = i.online AND c.total = i.total THEN 'unchanged'
-                           ELSE 'revised' END,
-                      c.online, c.total, c.upload_id
-               FROM incoming i
-               LEFT JOIN monthly_counts c USING (procedure_id, month)""",
-            [upload_id],
-        )
-        # Unchanged rows keep the upload that first wrote them, so undo stays exact.
-        con.execute(
-            """INSERT INTO monthly_counts
-               SELECT procedure_id, month, online, total, upload_id FROM upload_rows
-               WHERE upload_id = ? AND change <> 'unchanged'
-               ON CONFLICT (procedure_id, month) DO UPDATE
-               SET online = excluded.online, total = excluded.total,
-                   upload_id = excluded.upload_id""",
-            [upload_id],
-        )
-        counts = _first_row(
+    with WRITE_LOCK:
+        result = run_write(
             con,
-            """SELECT count(*) FILTER (WHERE change = 'new'),
-                      count(*) FILTER (WHERE change = 'revised'),
-                      count(*) FILTER (WHERE change = 'unchanged')
-               FROM upload_rows WHERE upload_id = ?""",
-            [upload_id],
+            lambda: _insert_upload(
+                con, rows, file_name, sha256, uploaded_by, is_sample, expected_version
+            ),
         )
-        result = UploadResult(upload_id, int(counts[0]), int(counts[1]), int(counts[2]))
-        con.execute(
-            "INSERT INTO uploads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
-            [
-                upload_id,
-                _now(),
-                uploaded_by,
-                file_name,
-                sha256,
-                is_sample,
-                result.rows_new,
-                result.rows_revised,
-                result.rows_unchanged,
-            ],
+        log.debug("upload %d: committed", result.upload_id)
+        return replace(result, backup=after_commit(con))
+
+
+def _insert_upload(
+    con: duckdb.DuckDBPyConnection,
+    rows: pl.DataFrame,
+    file_name: str,
+    sha256: str,
+    uploaded_by: str,
+    is_sample: bool,
+    expected_version: int | None,
+) -> UploadResult:
+    # The body of write_upload's transaction; run again as a whole after a write conflict.
+    incoming = rows  # referenced by name in the SQL below (DuckDB replacement scan)
+    if expected_version is not None and data_version(con) != expected_version:
+        raise OutdatedError(
+            "確認画面を表示した後に、別の取込または取消でデータが変わりました。"
+            "もう一度ファイルを確認してから登録してください。"
         )
-        con.execute("UPDATE data_version SET version = version + 1")
-    con.execute("CHECKPOINT")
+    if find_upload_by_sha(con, sha256) is not None:
+        raise StoreError("このファイルは既に取り込まれています。")
+    row = _first_row(con, "SELECT coalesce(max(upload_id), 0) + 1 FROM uploads")
+    upload_id = int(row[0]) if row else 1
+    con.execute(
+        """INSERT INTO upload_rows
+           SELECT ?, i.procedure_id, i.month, i.online, i.total,
+                  CASE WHEN c.procedure_id IS NULL THEN 'new'
+                       WHEN c.online = i.online AND c.total = i.total THEN 'unchanged'
+                       ELSE 'revised' END,
+                  c.online, c.total, c.upload_id
+           FROM incoming i
+           LEFT JOIN monthly_counts c USING (procedure_id, month)""",
+        [upload_id],
+    )
     del incoming
+    # Unchanged rows keep the upload that first wrote them, so undo stays exact.
+    con.execute(
+        """INSERT INTO monthly_counts
+           SELECT procedure_id, month, online, total, upload_id FROM upload_rows
+           WHERE upload_id = ? AND change <> 'unchanged'
+           ON CONFLICT (procedure_id, month) DO UPDATE
+           SET online = excluded.online, total = excluded.total,
+               upload_id = excluded.upload_id""",
+        [upload_id],
+    )
+    counts = _first_row(
+        con,
+        """SELECT count(*) FILTER (WHERE change = 'new'),
+                  count(*) FILTER (WHERE change = 'revised'),
+                  count(*) FILTER (WHERE change = 'unchanged')
+           FROM upload_rows WHERE upload_id = ?""",
+        [upload_id],
+    )
+    result = UploadResult(upload_id, int(counts[0]), int(counts[1]), int(counts[2]))
+    con.execute(
+        "INSERT INTO uploads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+        [
+            upload_id,
+            now(),
+            uploaded_by,
+            file_name,
+            sha256,
+            is_sample,
+            result.rows_new,
+            result.rows_revised,
+            result.rows_unchanged,
+        ],
+    )
+    con.execute("UPDATE data_version SET version = version + 1")
+    log.debug("upload %d: written, committing", upload_id)
     return result
 
 
@@ -320,76 +369,3 @@ def load_sample(con: duckdb.DuckDBPyConnection) -> UploadResult:
         uploaded_by=SAMPLE_UPLOADER,
         is_sample=True,
     )
-
-
-def find_upload_by_sha(con: duckdb.DuckDBPyConnection, sha256: str) -> tuple[int, datetime] | None:
-    """The live (not undone) upload that loaded these exact bytes, if any."""
-    row = _first_row(
-        con,
-        """SELECT upload_id, uploaded_at FROM uploads
-           WHERE sha256 = ? AND undone_at IS NULL ORDER BY upload_id LIMIT 1""",
-        [sha256],
-    )
-    return (int(row[0]), row[1]) if row else None
-
-
-def read_upload_rows(con: duckdb.DuckDBPyConnection, upload_id: int) -> pl.DataFrame:
-    """The rows one upload brought, with the values they replaced."""
-    frame: pl.DataFrame = con.sql(
-        """SELECT procedure_id, month, online, total, change, old_online, old_total, old_upload_id
-           FROM upload_rows WHERE upload_id = ? ORDER BY procedure_id, month""",
-        params=[upload_id],
-    ).pl()
-    return frame
-
-
-def blocking_upload(con: duckdb.DuckDBPyConnection, upload_id: int) -> int | None:
-    """The latest live upload after this one that touched any of its rows (undo that first)."""
-    row = _first_row(
-        con,
-        """SELECT max(later.upload_id)
-           FROM upload_rows mine
-           JOIN upload_rows later USING (procedure_id, month)
-           JOIN uploads u ON u.upload_id = later.upload_id
-           WHERE mine.upload_id = ? AND later.upload_id > ? AND u.undone_at IS NULL""",
-        [upload_id, upload_id],
-    )
-    return int(row[0]) if row and row[0] is not None else None
-
-
-def undo_upload(con: duckdb.DuckDBPyConnection, upload_id: int, undone_by: str) -> None:
-    """Restore exactly the values an upload replaced, in one transaction."""
-    with transaction(con):
-        state = _first_row(con, "SELECT undone_at FROM uploads WHERE upload_id = ?", [upload_id])
-        if not state:
-            raise StoreError(f"取込 #{upload_id} はありません。")
-        if state[0] is not None:
-            raise StoreError(f"取込 #{upload_id} は既に取り消されています。")
-        # A later upload that touched the same rows (even leaving them unchanged) relies on
-        # this upload's values: undoing underneath it would silently change its figures.
-        later = blocking_upload(con, upload_id)
-        if later is not None:
-            raise StoreError(
-                f"取込 #{later} が同じ手続・年月の件数を含んでいるため、取込 #{upload_id} は"
-                f"取り消せません。先に取込 #{later} を取り消してください。"
-            )
-        con.execute(
-            """DELETE FROM monthly_counts c USING upload_rows r
-               WHERE r.upload_id = ? AND r.change = 'new'
-                 AND c.procedure_id = r.procedure_id AND c.month = r.month""",
-            [upload_id],
-        )
-        con.execute(
-            """UPDATE monthly_counts c
-               SET online = r.old_online, total = r.old_total, upload_id = r.old_upload_id
-               FROM upload_rows r
-               WHERE r.upload_id = ? AND r.change = 'revised'
-                 AND c.procedure_id = r.procedure_id AND c.month = r.month""",
-            [upload_id],
-        )
-        con.execute(
-            "UPDATE uploads SET undone_at = ?, undone_by = ? WHERE upload_id = ?",
-            [_now(), undone_by, upload_id],
-        )
-        con.execute("UPDATE data_version SET version = version + 1")
-    con.execute("CHECKPOINT")

@@ -36,9 +36,13 @@ _BUILDERS: dict[str, Callable[..., Any]] = {
 }
 
 
+# How long a page waits for the command line (another process) to let go of the file.
+APP_WAIT_SECONDS = 15.0
+
+
 @st.cache_resource(show_spinner=False)
 def _shared(path: str) -> SharedConnection:
-    return SharedConnection(lambda: store.connect(Path(path)))
+    return SharedConnection(lambda: store.connect(Path(path), wait_seconds=APP_WAIT_SECONDS))
 
 
 def db_path() -> str:
@@ -51,9 +55,17 @@ def _cursor() -> AbstractContextManager[duckdb.DuckDBPyConnection]:
 
 
 def data_version() -> int:
-    """The store's data version, read on every run so caches follow every upload."""
-    with _cursor() as cur:
-        return store.data_version(cur)
+    """The store's data version, read on every run so caches follow every upload.
+
+    Every page asks for it first, so a database held by another process for too long stops
+    the page here with a plain message rather than a traceback.
+    """
+    try:
+        with _cursor() as cur:
+            return store.data_version(cur)
+    except (store.BusyError, store.DamagedError) as error:
+        st.error(str(error))
+        st.stop()
 
 
 @st.cache_data(show_spinner=False, max_entries=128)

@@ -1,0 +1,275 @@
+"""Verified backup copies of the DB file after every commit, and their rotation."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from kyosai import store
+from kyosai.store_base import WRITE_LOCK, checkpoint, db_file, first_row, now
+
+BACKUP_DIR_NAME = "backups"
+KEEP = 10
+# The tables every kyosai DB has; a file without them is not a kyosai DB.
+REQUIRED_TABLES = frozenset(
+    {"schema_version", "data_version", "uploads", "monthly_counts", "upload_rows"}
+)
+# Not copied by a restore: schema_version describes the file itself, and data_version must only
+# ever grow, so that caches keyed on it never serve a model of a different state.
+BOOKKEEPING_TABLES = frozenset({"schema_version", "data_version"})
+_PARTIAL = ".partial"
+_NAME = re.compile(
+    r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6})-(?P<version>\d+)(?:\.(?P<seq>\d+))?\.duckdb$"
+)
+
+log = logging.getLogger("kyosai.backups")
+
+
+class BackupError(store.StoreError):
+    """A backup that could not be made, verified or restored."""
+
+
+@dataclass(frozen=True)
+class Backup:
+    """One backup file: where it is, when it was taken (Japan time), the data version it holds."""
+
+    path: Path
+    taken_at: datetime
+    data_version: int
+
+
+@dataclass(frozen=True)
+class BackupOutcome:
+    """The backup after a commit: the verified copy, or why there is none (the commit stands)."""
+
+    backup: Backup | None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What a copy must match: both versions, and each table's row count and row-hash sum."""
+
+    schema_version: int
+    data_version: int
+    tables: tuple[tuple[str, int, int], ...]
+
+    def contents(self) -> tuple[tuple[str, int, int], ...]:
+        """The tables a restore copies."""
+        return tuple(t for t in self.tables if t[0] not in BOOKKEEPING_TABLES)
+
+
+def ident(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    """A quoted SQL string literal (for statements such as ATTACH that take no parameters)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def backup_dir(db_path: Path) -> Path:
+    """Where the backups of this DB file are kept: <db dir>/backups."""
+    return db_path.parent / BACKUP_DIR_NAME
+
+
+def table_names(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
+    """The tables of one attached database's main schema, sorted."""
+    rows = con.sql(
+        """SELECT table_name FROM duckdb_tables()
+           WHERE database_name = ? AND schema_name = 'main' ORDER BY table_name""",
+        params=[catalog],
+    ).fetchall()
+    return [str(name) for (name,) in rows]
+
+
+def fingerprint(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> Fingerprint:
+    """Read every row of every table (so DuckDB checks every block's checksum) into a summary."""
+    name = catalog or str(first_row(con, "SELECT current_database()")[0])
+    tables = table_names(con, name)
+    if not set(tables) >= REQUIRED_TABLES:
+        raise BackupError("kyosai のデータベースではありません（必要な表がありません）。")
+    # One query for all tables: hash(t) hashes a whole row, and the sum ignores row order.
+    parts = [
+        f"SELECT {literal(table)} AS name, count(*) AS n, "
+        f"coalesce(sum(hash(t)::HUGEINT), 0) AS checksum FROM {ident(name)}.main.{ident(table)} t"
+        for table in tables
+    ]
+    versions = {
+        key: f"(SELECT max(version) FROM {ident(name)}.main.{key})"
+        for key in ("schema_version", "data_version")
+    }
+    rows = con.sql(
+        f"SELECT name, n, checksum, {versions['schema_version']}, {versions['data_version']} "
+        f"FROM ({' UNION ALL '.join(parts)}) ORDER BY name"
+    ).fetchall()
+    summaries = tuple((str(r[0]), int(r[1]), int(r[2])) for r in rows)
+    return Fingerprint(int(rows[0][3] or 0), int(rows[0][4] or 0), summaries)
+
+
+def verify_backup(path: Path, expected: Fingerprint | None = None) -> Fingerprint:
+    """Open a copy read-only and read all of it; raises BackupError unless it is sound."""
+    if not path.is_file():
+        raise BackupError(f"バックアップ {path} が見つかりません。")
+    try:
+        # A different file from any open DB, so a second read-only instance in this process is
+        # allowed even while the live DB is open read-write.
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as error:
+        log.info("cannot open %s: %s", path, error)
+        raise BackupError(
+            f"{path.name} はデータベースとして開けません（壊れているか、別の種類のファイルです）。"
+        ) from None
+    try:
+        found = fingerprint(con)
+    except duckdb.Error as error:
+        log.info("cannot read %s: %s", path, error)
+        raise BackupError(f"{path.name} は壊れています（読み取れない部分があります）。") from None
+    finally:
+        con.close()
+    if not 1 <= found.schema_version <= store.SCHEMA_VERSION:
+        raise BackupError(
+            f"{path.name} はこの版の kyosai では使えません（スキーマ版 {found.schema_version}）。"
+        )
+    if expected is not None and found != expected:
+        raise BackupError(f"{path.name} の内容が元のデータベースと一致しません。")
+    return found
+
+
+def list_backups(db_path: Path) -> list[Backup]:
+    """The backups of this DB file, newest first."""
+    folder = backup_dir(db_path)
+    found: list[tuple[datetime, int, int, Backup]] = []
+    for path in folder.glob("*.duckdb") if folder.is_dir() else ():
+        match = _NAME.match(path.name)
+        if match is None or match["stem"] != db_path.stem:
+            continue
+        taken = datetime.strptime(match["stamp"], "%Y%m%d-%H%M%S")
+        backup = Backup(path, taken, int(match["version"]))
+        found.append((taken, backup.data_version, int(match["seq"] or 0), backup))
+    return [entry[3] for entry in sorted(found, key=lambda e: e[:3], reverse=True)]
+
+
+def rotate(db_path: Path, keep: int = KEEP, protect: Iterable[Path] = ()) -> list[Path]:
+    """Delete all but the newest `keep` backups (never a protected one) and stale partials."""
+    kept = {p.resolve() for p in protect}
+    removed = [b.path for b in list_backups(db_path)[keep:] if b.path.resolve() not in kept]
+    # A partial copy is left only by a process killed mid-backup; backups are made under the
+    # write lock by the one process holding the DB, so none is being written now.
+    removed += list(backup_dir(db_path).glob(f"{db_path.stem}-*{_PARTIAL}*"))
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed
+
+
+def copy_durably(source: Path, target: Path) -> None:
+    """Copy a file and fsync the copy, so it is on disk before anything refers to it."""
+    shutil.copyfile(source, target)
+    with target.open("rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+def fsync_dir(folder: Path) -> None:
+    """Flush a directory, so a rename in it survives a power cut."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _free_name(folder: Path, stem: str, taken: datetime, version: int) -> Path:
+    # Two backups of one version in one second (a restore's safety copy) get .1, .2, ... so
+    # that they still sort in the order they were taken.
+    base = f"{stem}-{taken:%Y%m%d-%H%M%S}-{version}"
+    candidates = [folder / f"{base}.duckdb", *folder.glob(f"{base}.*.duckdb")]
+    seqs = [
+        int(match["seq"] or 0)
+        for path in candidates
+        if path.exists() and (match := _NAME.match(path.name))
+    ]
+    return folder / (f"{base}.{max(seqs) + 1}.duckdb" if seqs else f"{base}.duckdb")
+
+
+def _consolidate(copy: Path) -> None:
+    # Replays the copied WAL into the copy and folds it in: a different file from the live DB,
+    # so this second read-write instance in the process does not touch the live one.
+    con = duckdb.connect(str(copy))
+    try:
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+
+
+def take_backup(
+    con: duckdb.DuckDBPyConnection, *, keep: int = KEEP, protect: Iterable[Path] = ()
+) -> Backup:
+    """CHECKPOINT, copy the DB file to backups/, verify the copy, rotate; raises BackupError.
+
+    A reader's open transaction can make the CHECKPOINT fail after an update; then the WAL is
+    copied with the file and checkpointed in the copy, so the live readers are never waited for.
+    """
+    with WRITE_LOCK:  # no commit may change the file or its WAL until both are copied
+        db = db_file(con)
+        wal = db.with_name(db.name + ".wal")
+        log.debug("backup: checkpoint")
+        checkpoint(con)
+        expected = fingerprint(con)
+        folder = backup_dir(db)
+        taken = now().replace(microsecond=0)
+        try:
+            folder.mkdir(exist_ok=True)
+            final = _free_name(folder, db.stem, taken, expected.data_version)
+        except OSError as error:
+            raise BackupError(f"バックアップの置き場所を作れませんでした（{error}）。") from error
+        partial = final.with_name(final.name + _PARTIAL)
+        partial_wal = partial.with_name(partial.name + ".wal")
+        try:
+            log.debug("backup: copying to %s", partial)
+            copy_durably(db, partial)
+            if wal.is_file() and wal.stat().st_size > 0:
+                log.debug("backup: copying the WAL and checkpointing the copy")
+                copy_durably(wal, partial_wal)
+                _consolidate(partial)
+            log.debug("backup: verifying %s", partial)
+            verify_backup(partial, expected)
+            # Only a verified copy ever carries a backup's name.
+            os.replace(partial, final)
+            fsync_dir(folder)
+        except (OSError, duckdb.Error) as error:
+            raise BackupError(f"バックアップを書き込めませんでした（{error}）。") from error
+        finally:
+            partial.unlink(missing_ok=True)
+            partial_wal.unlink(missing_ok=True)
+        rotate(db, keep, protect=[*protect, final])
+        log.debug("backup: done %s", final)
+        return Backup(final, taken, expected.data_version)
+
+
+def after_commit(con: duckdb.DuckDBPyConnection) -> BackupOutcome:
+    """The backup that follows every commit; a failure is logged and returned, never raised."""
+    try:
+        return BackupOutcome(take_backup(con))
+    except BackupError as error:
+        log.warning("backup after commit failed: %s", error)
+        return BackupOutcome(None, str(error))
+    except Exception as error:  # why: a failed backup must never look like a failed commit
+        log.warning("backup after commit failed: %r", error)
+        return BackupOutcome(None, f"バックアップを作成できませんでした（{error}）。")
+
+
+def find_backup(db_path: Path, name: str) -> Path:
+    """The backup a user named: a path, or a file name in the DB's backups folder."""
+    for candidate in (Path(name), backup_dir(db_path) / name):
+        if candidate.is_file():
+            return candidate
+    raise BackupError(f"バックアップ {name} が見つかりません。")

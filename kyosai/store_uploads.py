@@ -1,0 +1,107 @@
+"""The upload record: every upload, one upload's rows, what blocks its undo, and the undo."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import duckdb
+import polars as pl
+
+from kyosai.store_base import WRITE_LOCK, StoreError, after_commit, first_row, now, run_write
+
+if TYPE_CHECKING:
+    from kyosai.backups import BackupOutcome
+
+log = logging.getLogger("kyosai.store")
+
+
+def read_uploads(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Every upload, newest first."""
+    frame: pl.DataFrame = con.sql(
+        """SELECT upload_id, uploaded_at, uploaded_by, file_name, sha256, is_sample,
+                  rows_new, rows_revised, rows_unchanged, undone_at, undone_by
+           FROM uploads ORDER BY upload_id DESC"""
+    ).pl()
+    return frame
+
+
+def find_upload_by_sha(con: duckdb.DuckDBPyConnection, sha256: str) -> tuple[int, datetime] | None:
+    """The live (not undone) upload that loaded these exact bytes, if any."""
+    row = first_row(
+        con,
+        """SELECT upload_id, uploaded_at FROM uploads
+           WHERE sha256 = ? AND undone_at IS NULL ORDER BY upload_id LIMIT 1""",
+        [sha256],
+    )
+    return (int(row[0]), row[1]) if row else None
+
+
+def read_upload_rows(con: duckdb.DuckDBPyConnection, upload_id: int) -> pl.DataFrame:
+    """The rows one upload brought, with the values they replaced."""
+    frame: pl.DataFrame = con.sql(
+        """SELECT procedure_id, month, online, total, change, old_online, old_total, old_upload_id
+           FROM upload_rows WHERE upload_id = ? ORDER BY procedure_id, month""",
+        params=[upload_id],
+    ).pl()
+    return frame
+
+
+def blocking_upload(con: duckdb.DuckDBPyConnection, upload_id: int) -> int | None:
+    """The latest live upload after this one that touched any of its rows (undo that first)."""
+    row = first_row(
+        con,
+        """SELECT max(later.upload_id)
+           FROM upload_rows mine
+           JOIN upload_rows later USING (procedure_id, month)
+           JOIN uploads u ON u.upload_id = later.upload_id
+           WHERE mine.upload_id = ? AND later.upload_id > ? AND u.undone_at IS NULL""",
+        [upload_id, upload_id],
+    )
+    return int(row[0]) if row and row[0] is not None else None
+
+
+def undo_upload(con: duckdb.DuckDBPyConnection, upload_id: int, undone_by: str) -> BackupOutcome:
+    """Restore exactly the values an upload replaced, in one transaction; returns its backup."""
+    with WRITE_LOCK:
+        run_write(con, lambda: _reverse_upload(con, upload_id, undone_by))
+        log.debug("undo of upload %d: committed", upload_id)
+        return after_commit(con)
+
+
+def _reverse_upload(con: duckdb.DuckDBPyConnection, upload_id: int, undone_by: str) -> None:
+    # The body of undo_upload's transaction; run again as a whole after a write conflict.
+    state = first_row(con, "SELECT undone_at FROM uploads WHERE upload_id = ?", [upload_id])
+    if not state:
+        raise StoreError(f"取込 #{upload_id} はありません。")
+    if state[0] is not None:
+        raise StoreError(f"取込 #{upload_id} は既に取り消されています。")
+    # A later upload that touched the same rows (even leaving them unchanged) relies on
+    # this upload's values: undoing underneath it would silently change its figures.
+    later = blocking_upload(con, upload_id)
+    if later is not None:
+        raise StoreError(
+            f"取込 #{later} が同じ手続・年月の件数を含んでいるため、取込 #{upload_id} は"
+            f"取り消せません。先に取込 #{later} を取り消してください。"
+        )
+    con.execute(
+        """DELETE FROM monthly_counts c USING upload_rows r
+           WHERE r.upload_id = ? AND r.change = 'new'
+             AND c.procedure_id = r.procedure_id AND c.month = r.month""",
+        [upload_id],
+    )
+    con.execute(
+        """UPDATE monthly_counts c
+           SET online = r.old_online, total = r.old_total, upload_id = r.old_upload_id
+           FROM upload_rows r
+           WHERE r.upload_id = ? AND r.change = 'revised'
+             AND c.procedure_id = r.procedure_id AND c.month = r.month""",
+        [upload_id],
+    )
+    con.execute(
+        "UPDATE uploads SET undone_at = ?, undone_by = ? WHERE upload_id = ?",
+        [now(), undone_by, upload_id],
+    )
+    con.execute("UPDATE data_version SET version = version + 1")
+    log.debug("undo of upload %d: written, committing", upload_id)
