@@ -200,14 +200,26 @@ def _free_name(folder: Path, stem: str, taken: datetime, version: int) -> Path:
     return folder / (f"{base}.{max(seqs) + 1}.duckdb" if seqs else f"{base}.duckdb")
 
 
-def _consolidate(copy: Path) -> None:
-    # Replays the copied WAL into the copy and folds it in: a different file from the live DB,
-    # so this second read-write instance in the process does not touch the live one.
-    con = duckdb.connect(str(copy))
+def _write_copy(con: duckdb.DuckDBPyConnection, target: Path) -> None:
+    # DuckDB writes the copy itself, from one consistent snapshot. The live file must never be
+    # opened with a second file descriptor in this process: closing it would drop the POSIX
+    # lock DuckDB holds on the file, and another process could then open it and write too.
+    cursor = con.cursor()
     try:
-        con.execute("CHECKPOINT")
+        source = cursor.sql("SELECT current_database()").fetchall()[0][0]
+        cursor.execute(f"ATTACH '{_sql_text(str(target))}' AS kyosai_backup_target")
+        try:
+            cursor.execute(f'COPY FROM DATABASE "{source}" TO kyosai_backup_target')
+        finally:
+            cursor.execute("DETACH kyosai_backup_target")
     finally:
-        con.close()
+        cursor.close()
+    with target.open("rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+def _sql_text(value: str) -> str:
+    return value.replace("'", "''")
 
 
 def take_backup(
@@ -215,12 +227,11 @@ def take_backup(
 ) -> Backup:
     """CHECKPOINT, copy the DB file to backups/, verify the copy, rotate; raises BackupError.
 
-    A reader's open transaction can make the CHECKPOINT fail after an update; then the WAL is
-    copied with the file and checkpointed in the copy, so the live readers are never waited for.
+    The copy is written by DuckDB from a consistent snapshot (never by copying the live file),
+    so readers are never waited for and the process keeps its lock on the live file.
     """
     with WRITE_LOCK:  # no commit may change the file or its WAL until both are copied
         db = db_file(con)
-        wal = db.with_name(db.name + ".wal")
         log.debug("backup: checkpoint")
         checkpoint(con)
         expected = fingerprint(con)
@@ -234,12 +245,9 @@ def take_backup(
         partial = final.with_name(final.name + _PARTIAL)
         partial_wal = partial.with_name(partial.name + ".wal")
         try:
-            log.debug("backup: copying to %s", partial)
-            copy_durably(db, partial)
-            if wal.is_file() and wal.stat().st_size > 0:
-                log.debug("backup: copying the WAL and checkpointing the copy")
-                copy_durably(wal, partial_wal)
-                _consolidate(partial)
+            log.debug("backup: writing %s", partial)
+            partial.unlink(missing_ok=True)
+            _write_copy(con, partial)
             log.debug("backup: verifying %s", partial)
             verify_backup(partial, expected)
             # Only a verified copy ever carries a backup's name.
