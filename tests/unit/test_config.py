@@ -16,6 +16,3 @@ def test_fresh_start_listens_on_localhost_only() -> None:
     assert server["enableXsrfProtection"] is True
     assert server["maxUploadSize"] * 1024 * 1024 == MAX_UPLOAD_BYTES
 
-
-def test_no_secrets_are_committed() -> None:
-    assert not (CONFIG.parent / "secrets.toml").exists()
