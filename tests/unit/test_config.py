@@ -15,4 +15,3 @@ def test_fresh_start_listens_on_localhost_only() -> None:
     assert server["address"] == "localhost"
     assert server["enableXsrfProtection"] is True
     assert server["maxUploadSize"] * 1024 * 1024 == MAX_UPLOAD_BYTES
-
