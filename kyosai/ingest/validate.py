@@ -7,7 +7,7 @@ from typing import Any
 
 import polars as pl
 
-from kyosai.calendar import month_start
+from kyosai.calendar import month_label, month_start
 from kyosai.catalog import Catalog, Procedure
 from kyosai.ingest.headers import LONG
 from kyosai.ingest.problems import (
@@ -62,6 +62,13 @@ class _Messages:
         self.today = today
         self.this_month = month_start(today)
         self.scheme_names = "「" + "」または「".join(s.name for s in catalog.schemes) + "」"
+
+    def row_context(self, r: dict[str, Any]) -> str:
+        """Which procedure and month the row is, so staff can find it without counting cells."""
+        if r.get("procedure_id") is None or r.get("month") is None:
+            return ""
+        label = self.catalog.row_label(r["procedure_id"])
+        return f"（{label} {month_label(r['month'])} の行）"
 
     def procedure_list(self, scheme_id: str) -> str:
         """The procedures of a scheme, as listed in messages."""
@@ -145,6 +152,7 @@ class _Messages:
                 body = f"「{found}」は件数として読めません。{WHOLE}を入力してください。"
             location = cell_location(r["sheet"], column, r["row"])
             key = (r["sheet_idx"], r["row"], column)
+            body += self.row_context(r)
             found_problems.append((key, make_problem(location, found, WHOLE, body)))
         return found_problems
 
@@ -170,6 +178,7 @@ class _Messages:
                 f"多くなっています。{tail}"
             )
         key = (r["sheet_idx"], row, column)
+        body += self.row_context(r)
         return key, make_problem(cell_location(sheet, column, row), found, f"{total}以下", body)
 
     def month_range(self, r: dict[str, Any], procedure: Procedure | None) -> SortedProblem:

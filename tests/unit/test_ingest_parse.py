@@ -195,6 +195,7 @@ def test_table_not_in_column_a_names_real_cells() -> None:
     result = parse(xlsx(build))
     assert texts(result) == [
         "シート「入力」セル E5: 「abc」は件数として読めません。0以上の整数を入力してください。"
+        "（(小) 加入手続き R7.10 の行）"
     ]
 
 
@@ -226,7 +227,7 @@ def test_csv_problems_name_the_line() -> None:
     result = parse(text.encode("cp932"), "counts.csv")
     assert texts(result) == [
         "CSV 5行目 D列: オンライン件数（120）が全体件数（100、E列）より多くなっています。"
-        "全体件数はオンライン＋書面＋その他の合計です。"
+        "全体件数はオンライン＋書面＋その他の合計です。（(倒) 保全手続き R7.10 の行）"
     ]
     assert result.problems[0].location == "CSV 5行目 D列"
     assert result.problems[0].found == "120"
@@ -385,14 +386,17 @@ def test_every_problem_kind_is_listed_at_once_with_its_cell() -> None:
     result = parse(data)
     assert not result.ok
     assert texts(result) == [
-        "シート「入力」セル D6: 「abc」は件数として読めません。0以上の整数を入力してください。",
+        "シート「入力」セル D6: 「abc」は件数として読めません。0以上の整数を入力してください。"
+        "（(小) 給付手続き R7.10 の行）",
         "シート「入力」セル D7: 「12.5」は件数として読めません（小数です）。0以上の整数を入力して"
-        "ください。",
-        "シート「入力」セル D8: 「-1」はマイナスの数です。件数は0以上の整数で入力してください。",
+        "ください。（(小) 給付手続き R7.11 の行）",
+        "シート「入力」セル D8: 「-1」はマイナスの数です。件数は0以上の整数で入力してください。"
+        "（(小) 給付手続き R7.12 の行）",
         "シート「入力」セル D9: オンライン件数（200）が全体件数（100、セル E9）より多くなっていま"
         "す。"
-        "全体件数はオンライン＋書面＋その他の合計です。",
-        "シート「入力」セル E10: 全体件数が空欄です。0以上の整数を入力してください。",
+        "全体件数はオンライン＋書面＋その他の合計です。（(小) 通算申出 R7.10 の行）",
+        "シート「入力」セル E10: 全体件数が空欄です。0以上の整数を入力してください。"
+        "（(小) 通算申出 R7.11 の行）",
         "シート「入力」セル A11: 「共済X」は制度名として読めません。「小規模企業共済」または「中"
         "小企業倒産防止共済」と入力してください。",
         "シート「入力」セル B12: 「脱退」は小規模企業共済の手続名として読めません。加入関係手続・"
@@ -440,7 +444,7 @@ def test_paper_that_makes_the_total_impossible() -> None:
     assert texts(result) == [
         "シート「入力」セル E2: オンライン件数（60）と書面件数（50）の合計 110 が全体件数（100、"
         "セル F2）を超えています。"
-        "全体件数はオンライン＋書面＋その他の合計です。"
+        "全体件数はオンライン＋書面＋その他の合計です。（(小) 加入手続き R7.10 の行）"
     ]
     assert as_tuples(result) == [("shokibo_hozen", OCT, 60, 100)]
 
@@ -638,6 +642,7 @@ def test_csv_line_numbers_survive_a_cell_with_a_line_break() -> None:
     )
     assert texts(parse(text.encode("utf-8"), "c.csv")) == [
         "CSV 4行目 D列: 「x」は件数として読めません。0以上の整数を入力してください。"
+        "（(小) 加入手続き R7.10 の行）"
     ]
 
 
