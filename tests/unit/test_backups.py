@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from kyosai import backups, restore, store
+from tests.cli_run import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 ROW_SCHEMA = {"procedure_id": pl.String, "month": pl.Date, "online": pl.Int64, "total": pl.Int64}
@@ -44,20 +43,6 @@ def assert_same_state(
 ) -> None:
     assert_frame_equal(got[0], want[0])
     assert_frame_equal(got[1], want[1])
-
-
-def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "KYOSAI_DB"}
-    return subprocess.run(
-        [sys.executable, "-m", "kyosai", *map(str, args)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-        check=False,
-    )
 
 
 def test_every_commit_and_undo_leaves_a_verified_backup(

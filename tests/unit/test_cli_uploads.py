@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -15,26 +12,13 @@ import pytest
 from kyosai import store
 from kyosai.calendar import FiscalQuarter
 from kyosai.catalog import default_catalog
+from tests.cli_run import run_cli
 from tests.quarter_files import long_xlsx, quarter_counts
 
 ROOT = Path(__file__).resolve().parents[2]
 SEP, OCT, NOV, DEC = date(2025, 9, 1), date(2025, 10, 1), date(2025, 11, 1), date(2025, 12, 1)
 CATALOG = default_catalog()
 SUCCESS = "として登録しました"
-
-
-def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "KYOSAI_DB"}
-    return subprocess.run(
-        [sys.executable, "-m", "kyosai", *map(str, args)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-        check=False,
-    )
 
 
 def ok(*args: str | Path) -> str:

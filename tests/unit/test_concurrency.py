@@ -4,7 +4,6 @@ while others read, and a second process (the CLI) waiting for the app to let go 
 from __future__ import annotations
 
 import logging
-import os
 import subprocess
 import sys
 import threading
@@ -23,6 +22,7 @@ from kyosai import backups, store, store_base, store_uploads
 from kyosai.calendar import add_months
 from kyosai.catalog import default_catalog
 from kyosai.ingest import commit_plan, plan_upload
+from tests.cli_run import run_cli
 from tests.quarter_files import long_xlsx, quarter_counts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -271,22 +271,6 @@ def app_holding(path: Path, seconds: float) -> Iterator[subprocess.Popen[str]]:
     finally:
         holder.kill()
         holder.wait(timeout=30)
-
-
-def run_cli(*args: str | Path, wait: float | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("KYOSAI_DB", store.WAIT_SECONDS_ENV)}
-    if wait is not None:
-        env[store.WAIT_SECONDS_ENV] = str(wait)
-    return subprocess.run(
-        [sys.executable, "-m", "kyosai", *map(str, args)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.fixture

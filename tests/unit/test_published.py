@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -19,6 +16,7 @@ from kyosai.catalog import default_catalog
 from kyosai.percent import format_tenths_number
 from kyosai.periods import Grain
 from kyosai.rates import rate_table
+from tests.cli_run import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 PUBLISHED_LABELS = [
@@ -49,20 +47,6 @@ def test_fixture_holds_48_cells(published: Published) -> None:
     assert labels == PUBLISHED_LABELS
     assert len(rows) == 4
     assert sum(1 for row in rows.values() for label in labels if row[label]) == 48
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "KYOSAI_DB"}
-    return subprocess.run(
-        [sys.executable, "-m", "kyosai", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-        check=False,
-    )
 
 
 def parse_csv(text: str) -> tuple[list[str], dict[tuple[str, str], dict[str, str]]]:
