@@ -13,9 +13,9 @@ pages = [
     st.Page("pages/committee.py", title="会議資料", icon=":material/co_present:"),
     st.Page("pages/definitions.py", title="データの定義", icon=":material/menu_book:"),
 ]
-auth.sign_in_panel()
+access = auth.sign_in_panel()
 # Staff pages are absent from the navigation for everyone else (and check again inside).
-if auth.is_staff():
+if access.is_staff:
     pages += [
         st.Page("pages/upload.py", title="データ取込", icon=":material/upload_file:"),
         st.Page("pages/history.py", title="取込履歴", icon=":material/history:"),

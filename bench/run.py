@@ -162,6 +162,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (< 60 s)")
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     args = parser.parse_args()
+    # The app's settings (.streamlit/config.toml) apply as under `streamlit run app.py`.
+    os.chdir(ROOT)
     workdir = Path(tempfile.mkdtemp(prefix="kyosai-bench-"))
     os.environ["KYOSAI_DB"] = str(workdir / "app.duckdb")
     reruns = 20

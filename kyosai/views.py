@@ -104,12 +104,10 @@ class TrendModel:
 
 @dataclass(frozen=True)
 class TableModel:
-    """The 集計表 page: display cells as text, a mask of cells at or above target."""
+    """The 集計表 page: the rate table and its downloads."""
 
     freshness: Freshness
-    display: pl.DataFrame
-    met: pl.DataFrame
-    fy_columns: list[str]
+    rates: RateTable
     csv_bytes: bytes
     xlsx_bytes: bytes
     file_stem: str
@@ -298,50 +296,16 @@ def table(
     """The rate table at the chosen grain, as text cells, with downloads."""
     chosen = filters.chosen_procedures(catalog)
     result = stored_rate_table(con, catalog, filters.grain, chosen, filters.first, filters.last)
-    display, met, fy_columns = table_display(result)
     stem = f"online_rates_{filters.grain.value}"
     fresh = table_freshness(result, today)
     title = f"オンライン利用率（最新データ {fresh.latest_label or 'なし'}）"
     return TableModel(
         freshness=fresh,
-        display=display,
-        met=met,
-        fy_columns=fy_columns,
+        rates=result,
         csv_bytes=exports.table_csv_bytes(result),
         xlsx_bytes=exports.table_xlsx_bytes(result, title),
         file_stem=stem,
     )
-
-
-def table_display(result: RateTable) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
-    """A rate table as text cells, a same-shaped mask of cells at or above target, and the
-    names of the 期間集計 columns."""
-    wide = result.wide()
-    names = _unique_headers(result)
-    display = wide.select(
-        pl.col("row_label").alias("手続"),
-        *[
-            pl.col(key).map_elements(format_tenths, pl.String, skip_nulls=False).alias(name)
-            for key, name in zip(result.keys, names, strict=True)
-        ],
-    )
-    targets = wide.join(
-        result.rows.select("procedure_id", "target_tenths"), on="procedure_id", how="left"
-    )
-    met = targets.select(
-        pl.lit(False).alias("手続"),
-        *[
-            (pl.col(key) >= pl.col("target_tenths")).fill_null(False).alias(name)
-            for key, name in zip(result.keys, names, strict=True)
-        ],
-    )
-    fy_columns = [n for n, p in zip(names, result.periods, strict=True) if p.kind == "fy"]
-    return display, met, fy_columns
-
-
-def _unique_headers(result: RateTable) -> list[str]:
-    # Screen headers must be unique: a 期間集計 column is marked as such.
-    return [f"期間集計 {p.label}" if p.kind == "fy" else p.label for p in result.periods]
 
 
 def definitions_text() -> str:

@@ -7,6 +7,6 @@ from kyosai.ui.routing import require_router
 
 require_router()
 st.title("データの定義")
-model = data.definitions()
-render.as_of(model.freshness)
-render.definitions(model)
+screen = data.definitions()
+render.as_of(screen.model.freshness)
+render.definitions(screen)

@@ -11,12 +11,12 @@ st.title("取込履歴")
 user = auth.require_staff()
 upload_render.flash()
 history = data.history()
-st.dataframe(history, hide_index=True, width="stretch")
-if not history.is_empty():
+st.dataframe(history.table, hide_index=True, width="stretch")
+if not history.is_empty:
     chosen = st.selectbox(
         "内容を見る取込",
-        options=history["番号"].to_list(),
-        format_func=lambda n: f"#{n} {history.filter(history['番号'] == n)['ファイル名'][0]}",
+        options=list(history.labels),
+        format_func=history.labels.__getitem__,
         key="history_upload",
     )
     item = data.upload_detail(chosen)

@@ -7,12 +7,12 @@ from kyosai.ui.routing import require_router
 
 require_router()
 st.title("概要")
-model = data.overview()
-render.as_of(model.freshness)
-render.kpi_cards(model.kpis)
+screen = data.overview()
+render.as_of(screen.model.freshness)
+render.kpi_cards(screen.model.kpis)
 st.subheader("スコアカード")
 st.dataframe(
-    model.scorecard,
+    screen.scorecard,
     hide_index=True,
     width="stretch",
     column_config={

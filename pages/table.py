@@ -9,11 +9,11 @@ from kyosai.ui.routing import require_router
 require_router()
 st.title("集計表")
 filters = filter_bar("table")
-model = data.table(filters)
-render.as_of(model.freshness)
-render.highlighted_table(model.display, model.met)
+screen = data.table(filters)
+render.as_of(screen.model.freshness)
+render.rate_table(screen.table_html)
 st.caption(
     "色付き・太字のセルは利用目標（20%）以上。「期間集計」は各年度の期間内の"
     "全月を合計した件数から算出（各月の率の平均ではありません）。"
 )
-render.downloads(model)
+render.downloads(screen.model)

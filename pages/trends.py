@@ -10,12 +10,12 @@ from kyosai.ui.routing import require_router
 require_router()
 st.title("利用率の推移")
 filters = filter_bar("trends", default_grain=Grain.MONTH)
-model = data.trends(filters)
-render.as_of(model.freshness)
-if model.chart_spec is None or model.points.is_empty():
+screen = data.trends(filters)
+render.as_of(screen.model.freshness)
+if screen.chart_spec is None or screen.points.num_rows == 0:
     st.info("選んだ条件に当てはまるデータがありません。制度・対象手続・期間を変えてください。")
 else:
-    st.vega_lite_chart(model.chart_spec, theme=None, width="stretch")
+    st.vega_lite_chart(screen.chart_spec, theme=None, width="stretch")
     render.png_download(lambda: data.trend_png(filters), "online_rate_trend.png", "trend_png")
-    render.points_table(model.points)
-render.events(model.dated_events, model.undated_events)
+    render.points_table(screen.points)
+render.events(screen.events)

@@ -53,9 +53,9 @@ def listens_locally() -> bool:
     return bool(address) and str(address) in LOCAL_ADDRESSES
 
 
-def sign_in_mode() -> str:
+def sign_in_mode(secrets: Mapping[str, Any] | None = None) -> str:
     """How staff are recognised on this server."""
-    secrets = _secrets()
+    secrets = _secrets() if secrets is None else secrets
     settings = secrets.get("kyosai", {})
     if "auth" in secrets:
         return "oidc"
@@ -73,8 +73,9 @@ def _local_user() -> str:
 
 def access() -> Access:
     """The current user's access, decided afresh on every run."""
-    mode = sign_in_mode()
-    settings = _secrets().get("kyosai", {})
+    secrets = _secrets()
+    mode = sign_in_mode(secrets)
+    settings = secrets.get("kyosai", {})
     if mode == "local":
         return Access(mode, True, _local_user())
     if mode == "oidc":
@@ -108,8 +109,8 @@ def require_staff() -> str:
     return current.user
 
 
-def sign_in_panel() -> None:
-    """The sidebar's sign-in and sign-out controls for the configured mode."""
+def sign_in_panel() -> Access:
+    """The sidebar's sign-in and sign-out controls for the configured mode; returns the access."""
     current = access()
     with st.sidebar:
         if current.mode == "oidc":
@@ -123,6 +124,7 @@ def sign_in_panel() -> None:
             _password_panel(current)
         elif current.mode == "locked":
             st.caption("閲覧専用（職員サインイン未設定）")
+    return current
 
 
 def _password_panel(current: Access) -> None:

@@ -10,8 +10,7 @@ from typing import Any
 import streamlit as st
 
 from kyosai.calendar import add_months, month_label, month_label_long
-from kyosai.committee import CommitteeModel
-from kyosai.percent import format_tenths
+from kyosai.ui.screens import CommitteeScreen
 from kyosai.views import SAMPLE_NOTICE
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -90,59 +89,9 @@ def controls(months: list[date], schemes: list[tuple[str, str]]) -> dict[str, An
     return {"scheme_ids": tuple(chosen), "first": first, "last": last, "created": created}
 
 
-def _scorecard_html(model: CommitteeModel) -> str:
-    frame = model.scorecard
-    rows = []
-    schemes = frame["制度"].to_list()
-    for index, record in enumerate(frame.iter_rows(named=True)):
-        cells = []
-        if index == 0 or schemes[index - 1] != record["制度"]:
-            span = 1
-            while index + span < len(schemes) and schemes[index + span] == record["制度"]:
-                span += 1
-            cells.append(f'<td class="scheme" rowspan="{span}">{escape(record["制度"])}</td>')
-        cells += [f"<td>{escape(str(record[c]))}</td>" for c in frame.columns[1:]]
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    header = "".join(f"<th>{escape(c)}</th>" for c in ["", *frame.columns[1:]])
-    return f"<table><thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-
-
-def _rates_html(model: CommitteeModel) -> str:
-    table = model.rates
-    fy = [i for i, p in enumerate(table.periods) if p.kind == "fy"]
-    single = [i for i, p in enumerate(table.periods) if p.kind != "fy"]
-    top = '<th rowspan="2"></th>' + "".join(
-        f'<th rowspan="2">{escape(table.periods[i].label)}</th>' for i in single
-    )
-    if fy:
-        top += f'<th colspan="{len(fy)}">期間集計</th>'
-    second = "".join(f"<th>{escape(table.periods[i].label)}</th>" for i in fy)
-    body = []
-    for record in table.wide().iter_rows(named=True):
-        target = table.target_tenths(record["procedure_id"])
-        cells = [f"<td>{escape(record['row_label'])}</td>"]
-        for key in table.keys:
-            tenths = record[key]
-            css = "num met" if tenths is not None and tenths >= target else "num"
-            cells.append(f'<td class="{css}">{format_tenths(tenths)}</td>')
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return (
-        f"<table><thead><tr>{top}</tr><tr>{second}</tr></thead>"
-        f"<tbody>{''.join(body)}</tbody></table>"
-    )
-
-
-def _status_html(model: CommitteeModel) -> str:
-    cards = [
-        f'<div class="card {line.style}"><b>{escape(line.mark)} {escape(line.status)}</b>　'
-        f"{escape(line.row_label)}<br>{escape(line.detail)}</div>"
-        for line in model.status
-    ]
-    return f'<div class="status">{"".join(cards)}</div>'
-
-
-def header(model: CommitteeModel) -> None:
+def header(screen: CommitteeScreen) -> None:
     """Title, as-of line, sample caveat, the seed's scorecard and each procedure's status."""
+    model = screen.model
     as_of = f"最新データ {model.as_of_label}" if model.as_of_label else "データなし"
     sample = f'<div class="sample">⚠ {escape(SAMPLE_NOTICE)}</div>' if model.is_sample else ""
     st.html(
@@ -150,28 +99,28 @@ def header(model: CommitteeModel) -> None:
         + f'<div class="kc"><h1>{escape(model.title)}</h1>'
         + f'<div class="asof">{escape(as_of)}　作成 {escape(model.created_label)}</div>{sample}'
         + "<h2>対象手続と利用目標</h2>"
-        + _scorecard_html(model)
+        + screen.scorecard_html
         + "<h2>目標に対する状況</h2>"
-        + _status_html(model)
+        + screen.status_html
         + "</div>"
     )
 
 
-def tables(model: CommitteeModel) -> None:
+def tables(screen: CommitteeScreen) -> None:
     """The quarterly rate table with 期間集計, as in 資料3."""
     st.html(
         '<div class="kc"><h2 class="pagebreak">オンライン利用率</h2>'
-        + _rates_html(model)
+        + screen.rates_html
         + '<p class="note">R5.9 等は各月の値、期間集計は年度ごとに期間内の件数を合計して算出。'
         "0.1% 未満を四捨五入。緑・太字は利用目標以上。</p></div>"
     )
 
 
-def charts(model: CommitteeModel) -> None:
+def charts(screen: CommitteeScreen) -> None:
     """One trend chart per scheme."""
     st.html('<div class="kc"><h2 class="pagebreak">利用率の推移</h2></div>')
-    for chart in model.charts:
-        st.vega_lite_chart(chart.spec, theme=None, width="stretch")
+    for spec in screen.chart_specs:
+        st.vega_lite_chart(spec, theme=None, width="stretch")
 
 
 def pack_section(choice: dict[str, Any], build: Callable[..., bytes]) -> None:

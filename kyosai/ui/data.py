@@ -1,48 +1,73 @@
-"""Cached access to the store for the pages: a shared, idle-closing connection and page models
+"""Cached access to the store for the pages: a shared, idle-closing connection and page screens
 cached per data version, so every page shows new figures as soon as anything is committed."""
 
 from __future__ import annotations
 
+import functools
+import itertools
+import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
 import duckdb
-import polars as pl
 import streamlit as st
 
 from kyosai import store, uploads, views
 from kyosai.calendar import FiscalQuarter
 from kyosai.catalog import default_catalog
-from kyosai.committee import CommitteeModel, committee
+from kyosai.committee import committee
 from kyosai.ingest import UploadPlan, commit_plan, plan_upload, template_xlsx
+from kyosai.ui import screens
 from kyosai.ui.pool import SharedConnection
 
-# Each page model, built from a cursor, today's date and the page's own arguments.
+# Each page screen, built from a cursor, today's date and the page's own arguments.
 _BUILDERS: dict[str, Callable[..., Any]] = {
     "filter_options": lambda con, today: views.filter_options(con, default_catalog()),
-    "overview": lambda con, today: views.overview(con, default_catalog(), today),
-    "trends": lambda con, today, filters: views.trends(con, default_catalog(), filters, today),
-    "table": lambda con, today, filters: views.table(con, default_catalog(), filters, today),
-    "definitions": lambda con, today: views.definitions(con, default_catalog(), today),
-    "committee": lambda con, today, schemes, first, last, created: committee(
-        con, default_catalog(), list(schemes), first, last, created, today
+    "overview": lambda con, today: screens.overview(views.overview(con, default_catalog(), today)),
+    "trends": lambda con, today, filters: screens.trends(
+        views.trends(con, default_catalog(), filters, today)
     ),
-    "plan": lambda con, today, content, name: plan_upload(
-        con, content, name, default_catalog(), today
+    "table": lambda con, today, filters: screens.table(
+        views.table(con, default_catalog(), filters, today)
     ),
+    "definitions": lambda con, today: screens.definitions(
+        views.definitions(con, default_catalog(), today)
+    ),
+    "committee": lambda con, today, schemes, first, last, created: screens.committee(
+        committee(con, default_catalog(), list(schemes), first, last, created, today)
+    ),
+    "history": lambda con, today: screens.history(uploads.history(con)),
+    "upload_detail": lambda con, today, upload_id: uploads.detail(
+        con, default_catalog(), upload_id
+    ),
+    "next_quarter": lambda con, today: _quarter_after(store.latest_month(con), today),
 }
+
+
+def _quarter_after(latest: date | None, today: date) -> FiscalQuarter:
+    return FiscalQuarter.of(latest).next() if latest else FiscalQuarter.of(today)
 
 
 # How long a page waits for the command line (another process) to let go of the file.
 APP_WAIT_SECONDS = 15.0
 
 
-@st.cache_resource(show_spinner=False)
+_connections: dict[str, SharedConnection] = {}
+_connections_lock = threading.Lock()
+
+
 def _shared(path: str) -> SharedConnection:
-    return SharedConnection(lambda: store.connect(Path(path), wait_seconds=APP_WAIT_SECONDS))
+    # A plain dict, not st.cache_resource: its lookup hashed the path on every call.
+    with _connections_lock:
+        if path not in _connections:
+            _connections[path] = SharedConnection(
+                lambda: store.connect(Path(path), wait_seconds=APP_WAIT_SECONDS)
+            )
+        return _connections[path]
 
 
 def db_path() -> str:
@@ -54,23 +79,55 @@ def _cursor() -> AbstractContextManager[duckdb.DuckDBPyConnection]:
     return _shared(db_path()).cursor()
 
 
+@dataclass(frozen=True)
+class _KnownVersion:
+    connection: SharedConnection
+    opening: int
+    writes: int
+    version: int
+
+
+# The version last read, per DB file. While the shared connection stays open no other process
+# can open the file (DuckDB locks it), so only this process's own writes can change the data;
+# the version is read again after a write here and after every reopening.
+_known_versions: dict[str, _KnownVersion] = {}
+_writes = itertools.count()
+_writes_seen = 0
+
+
 def data_version() -> int:
-    """The store's data version, read on every run so caches follow every upload.
+    """The store's data version, checked on every run so caches follow every upload.
 
     Every page asks for it first, so a database held by another process for too long stops
     the page here with a plain message rather than a traceback.
     """
+    path = db_path()
+    shared = _shared(path)
+    writes = _writes_seen
     try:
-        with _cursor() as cur:
-            return store.data_version(cur)
+        with shared.cursor() as cur:
+            known = _known_versions.get(path)
+            if (
+                known
+                and known.connection is shared
+                and known.opening == shared.openings
+                and known.writes == writes
+            ):
+                return known.version
+            version = store.data_version(cur)
+            _known_versions[path] = _KnownVersion(shared, shared.openings, writes, version)
+            return version
     except (store.BusyError, store.DamagedError) as error:
         st.error(str(error))
         st.stop()
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+# One copy per process, shared by every session and handed out without copying: st.cache_data
+# hashed the arguments and unpickled the whole model on every rerun, several milliseconds a
+# click. Screens are frozen and never changed after they are built.
+@functools.lru_cache(maxsize=128)
 def _model(name: str, path: str, version: int, today: date, args: tuple[Any, ...]) -> Any:
-    # `version` is part of the cache key only: a commit or undo makes every model stale.
+    # `version` is part of the cache key only: a commit or undo makes every screen stale.
     with _shared(path).cursor() as cur:
         return _BUILDERS[name](cur, today, *args)
 
@@ -84,31 +141,31 @@ def filter_options() -> views.FilterOptions:
     return cast(views.FilterOptions, _cached("filter_options"))
 
 
-def overview() -> views.OverviewModel:
-    """The 概要 page model."""
-    return cast(views.OverviewModel, _cached("overview"))
+def overview() -> screens.OverviewScreen:
+    """The 概要 page."""
+    return cast(screens.OverviewScreen, _cached("overview"))
 
 
-def trends(filters: views.Filters) -> views.TrendModel:
-    """The 利用率の推移 page model for these filters."""
-    return cast(views.TrendModel, _cached("trends", filters))
+def trends(filters: views.Filters) -> screens.TrendScreen:
+    """The 利用率の推移 page for these filters."""
+    return cast(screens.TrendScreen, _cached("trends", filters))
 
 
-def table(filters: views.Filters) -> views.TableModel:
-    """The 集計表 page model for these filters."""
-    return cast(views.TableModel, _cached("table", filters))
+def table(filters: views.Filters) -> screens.TableScreen:
+    """The 集計表 page for these filters."""
+    return cast(screens.TableScreen, _cached("table", filters))
 
 
-def definitions() -> views.DefinitionsModel:
-    """The データの定義 page model."""
-    return cast(views.DefinitionsModel, _cached("definitions"))
+def definitions() -> screens.DefinitionsScreen:
+    """The データの定義 page."""
+    return cast(screens.DefinitionsScreen, _cached("definitions"))
 
 
-def committee_model(
+def committee_screen(
     scheme_ids: tuple[str, ...], first: date | None, last: date | None, created: date | None
-) -> CommitteeModel:
-    """The 会議資料 model for the presenter's choices."""
-    return cast(CommitteeModel, _cached("committee", scheme_ids, first, last, created))
+) -> screens.CommitteeScreen:
+    """The 会議資料 page for the presenter's choices."""
+    return cast(screens.CommitteeScreen, _cached("committee", scheme_ids, first, last, created))
 
 
 @st.cache_data(show_spinner="会議資料を作成しています…", max_entries=4)
@@ -116,10 +173,10 @@ def _committee_pack(path: str, version: int, today: date, args: tuple[Any, ...])
     # Imported here: the pack renders PNGs with vl-convert, which no other page needs.
     from kyosai.pack import committee_pack_xlsx
 
-    model = _model("committee", path, version, today, args)
+    screen = cast(screens.CommitteeScreen, _model("committee", path, version, today, args))
     with _shared(path).cursor() as cur:
         uploads_frame = store.read_uploads(cur)
-    return committee_pack_xlsx(model, uploads_frame, views.definitions_text())
+    return committee_pack_xlsx(screen.model, uploads_frame, views.definitions_text())
 
 
 def committee_pack(
@@ -135,8 +192,9 @@ def _trend_png(path: str, version: int, today: date, filters: views.Filters) -> 
     # Imported here: vl-convert is only needed when someone asks for an image.
     from kyosai.charts import spec_to_png
 
-    model = cast(views.TrendModel, _model("trends", path, version, today, (filters,)))
-    return spec_to_png(model.chart_spec) if model.chart_spec else None
+    screen = cast(screens.TrendScreen, _model("trends", path, version, today, (filters,)))
+    spec = screen.model.chart_spec
+    return spec_to_png(spec) if spec else None
 
 
 def trend_png(filters: views.Filters) -> bytes | None:
@@ -144,15 +202,29 @@ def trend_png(filters: views.Filters) -> bytes | None:
     return _trend_png(db_path(), data_version(), date.today(), filters)
 
 
+# Uploaded files are kept for a few previews only: they can be megabytes each.
+@st.cache_data(show_spinner=False, max_entries=8)
+def _plan(path: str, version: int, today: date, content: bytes, name: str) -> UploadPlan:
+    with _shared(path).cursor() as cur:
+        return plan_upload(cur, content, name, default_catalog(), today)
+
+
 def plan(content: bytes, name: str) -> UploadPlan:
     """The preview of an uploaded file against the current store (nothing is written)."""
-    return cast(UploadPlan, _cached("plan", content, name))
+    return _plan(db_path(), data_version(), date.today(), content, name)
 
 
 def _write(action: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
-    with _cursor() as cur:
-        result = action(cur)
-    # Models are keyed on the data version already; clearing also frees their memory.
+    global _writes_seen
+    try:
+        with _cursor() as cur:
+            result = action(cur)
+    finally:
+        # Counted after the write, refused or not: a version read before this point may
+        # predate the write, and is not trusted again.
+        _writes_seen = next(_writes) + 1
+    # Screens are keyed on the data version already; clearing also frees their memory.
+    _model.cache_clear()
     st.cache_data.clear()
     return result
 
@@ -167,23 +239,19 @@ def undo(upload_id: int, user: str) -> None:
     _write(lambda cur: store.undo_upload(cur, upload_id, user))
 
 
-def history() -> pl.DataFrame:
+def history() -> screens.HistoryScreen:
     """Every upload, newest first."""
-    with _cursor() as cur:
-        return uploads.history(cur)
+    return cast(screens.HistoryScreen, _cached("history"))
 
 
 def upload_detail(upload_id: int) -> uploads.UploadDetail:
     """One upload's rows and whether it can be undone."""
-    with _cursor() as cur:
-        return uploads.detail(cur, default_catalog(), upload_id)
+    return cast(uploads.UploadDetail, _cached("upload_detail", upload_id))
 
 
 def next_quarter() -> FiscalQuarter:
     """The quarter after the latest stored month (the current quarter on an empty store)."""
-    with _cursor() as cur:
-        latest = store.latest_month(cur)
-    return FiscalQuarter.of(latest).next() if latest else FiscalQuarter.of(date.today())
+    return cast(FiscalQuarter, _cached("next_quarter"))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

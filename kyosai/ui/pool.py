@@ -30,9 +30,16 @@ class SharedConnection:
         self._idle_seconds = idle_seconds
         self._lock = threading.Lock()
         self._connection: duckdb.DuckDBPyConnection | None = None
+        self._openings = 0
         self._borrowers = 0
         self._last_used = time.monotonic()
         self._timer: threading.Timer | None = None
+
+    @property
+    def openings(self) -> int:
+        """How many times the file has been opened: what another process wrote is only
+        visible after a reopening, since nobody else can open the file in between."""
+        return self._openings
 
     @property
     def is_open(self) -> bool:
@@ -45,6 +52,7 @@ class SharedConnection:
         with self._lock:
             if self._connection is None:
                 self._connection = self._opener()
+                self._openings += 1
             self._borrowers += 1
             borrowed = self._connection.cursor()
         try:

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pandas as pd
-import polars as pl
+import pyarrow as pa
 import streamlit as st
 
-from kyosai.calendar import month_label_long
-from kyosai.catalog import Event
-from kyosai.views import SAMPLE_NOTICE, DefinitionsModel, Freshness, Kpi, TableModel
+from kyosai.ui.screens import DefinitionsScreen, EventListing
+from kyosai.views import SAMPLE_NOTICE, Freshness, Kpi, TableModel
 
-MET_STYLE = "background-color: #d9f0d3; font-weight: 700; color: #0b4f0b"
+# Wide tables scroll sideways with the procedure names kept in view.
+RATE_TABLE_STYLE = """
+<style>
+.kt {overflow-x: auto; max-width: 100%;}
+.kt table {border-collapse: collapse; font-size: 0.95rem; color: #1a1a1a;}
+.kt th, .kt td {border: 1px solid #c8d0da; padding: .3rem .55rem; white-space: nowrap;}
+.kt thead th {background: #dfe8f3; font-weight: 700; text-align: center;}
+.kt th.label {text-align: left; background: #f2f5f9; position: sticky; left: 0; z-index: 1;}
+.kt td.num {text-align: right; font-variant-numeric: tabular-nums;}
+.kt td.met {background: #d9f0d3; font-weight: 700; color: #0b4f0b;}
+</style>
+"""
 
 
 def as_of(freshness: Freshness) -> None:
@@ -42,28 +51,16 @@ def kpi_cards(kpis: list[Kpi]) -> None:
             column.caption(f"{kpi.status}　{kpi.delta_caption}")
 
 
-def highlighted_table(display: pl.DataFrame, met: pl.DataFrame) -> None:
-    """A text table whose cells at or above target are shaded and bold."""
-    frame = display.to_pandas()
-    mask = met.to_pandas()
-
-    def style(_: pd.DataFrame) -> pd.DataFrame:
-        return mask.map(lambda hit: MET_STYLE if hit else "")
-
-    st.dataframe(frame.style.apply(style, axis=None), hide_index=True, width="stretch")
+def rate_table(table_html: str) -> None:
+    """A rate table built by kyosai.html_tables, in the app's own table style."""
+    st.html(f'{RATE_TABLE_STYLE}<div class="kt">{table_html}</div>')
 
 
-def points_table(points: pl.DataFrame) -> None:
+def points_table(points: pa.Table) -> None:
     """The figures behind the chart, in an expander."""
     with st.expander("グラフの数値（件数と利用率）"):
         st.dataframe(
-            points.select(
-                pl.col("series_label").alias("手続"),
-                pl.col("period_label").alias("期間"),
-                pl.col("online").alias("オンライン件数"),
-                pl.col("total").alias("全体件数"),
-                pl.col("rate_text").alias("オンライン利用率"),
-            ),
+            points,
             hide_index=True,
             width="stretch",
             column_config={
@@ -73,21 +70,13 @@ def points_table(points: pl.DataFrame) -> None:
         )
 
 
-def events(dated: list[Event], undated: list[Event]) -> None:
+def events(listing: EventListing) -> None:
     """The outreach measures: those with a date (marked on the chart) and those without."""
     st.subheader("利用率向上の取組")
-    for event in dated:
-        assert event.when is not None
-        when = (
-            f"{month_label_long(event.when)}{event.when.day}日"
-            if event.precise_day
-            else month_label_long(event.when)
-        )
-        st.markdown(f"- **{when}** {event.label}: {event.detail}")
-    if undated:
-        st.markdown("時期の記載がない取組（資料3より。グラフには表示していません）:")
-        for event in undated:
-            st.markdown(f"- {event.label}: {event.detail}")
+    if listing.dated:
+        st.markdown(listing.dated)
+    if listing.undated:
+        st.markdown(listing.undated)
 
 
 def downloads(model: TableModel) -> None:
@@ -109,15 +98,15 @@ def downloads(model: TableModel) -> None:
     )
 
 
-def definitions(model: DefinitionsModel) -> None:
+def definitions(screen: DefinitionsScreen) -> None:
     """The definitions, the catalogue, the sources and the last uploads."""
+    model = screen.model
     st.markdown(model.text)
     st.subheader("対象手続と利用目標")
-    st.dataframe(model.catalogue, hide_index=True, width="stretch")
-    if model.undated_events:
+    st.dataframe(screen.catalogue, hide_index=True, width="stretch")
+    if screen.undated_events:
         st.subheader("時期の記載がない取組")
-        for event in model.undated_events:
-            st.markdown(f"- {event.label}: {event.detail}")
+        st.markdown(screen.undated_events)
     st.subheader("取込の記録")
     if model.uploads.is_empty():
         st.info("取込の記録はまだありません。")
@@ -125,7 +114,7 @@ def definitions(model: DefinitionsModel) -> None:
         last = model.uploads.row(0, named=True)
         when_who = f"{last['取込日時']}、{last['取込者']}"
         st.markdown(f"最終取込: **#{last['番号']} {last['ファイル名']}**（{when_who}）")
-        st.dataframe(model.uploads, hide_index=True, width="stretch")
+        st.dataframe(screen.uploads, hide_index=True, width="stretch")
 
 
 def png_download(make: Callable[[], bytes | None], file_name: str, key: str) -> None:

@@ -6,12 +6,12 @@ import polars as pl
 import streamlit as st
 
 from kyosai.calendar import FiscalQuarter, month_label
+from kyosai.html_tables import rate_table_html
 from kyosai.ingest import UploadPlan
 from kyosai.percent import format_tenths
 from kyosai.store import UploadResult
 from kyosai.ui import render
 from kyosai.uploads import UploadDetail
-from kyosai.views import table_display
 
 _GENERATION = "upload_generation"
 _FLASH = "upload_flash"
@@ -130,8 +130,7 @@ def preview(plan: UploadPlan) -> bool:
         st.markdown(
             "**登録後のオンライン利用率**（年度の初めから取込の対象月まで。期間集計は年度累計）"
         )
-        display, met, _ = table_display(plan.rates_after)
-        render.highlighted_table(display, met)
+        render.rate_table(rate_table_html(plan.rates_after))
     if not plan.can_commit:
         st.info("登録済みの値とすべて同じです。登録するものはありません。")
         return False

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from tests.html_table import rate_frame, read_tables, sent_html
+
+FY_LABELS = ["R5.9~R6.3", "R6.4~R7.3", "R7.4~R7.9"]
 
 PAGES = {
     "pages/overview.py": "概要",
@@ -36,7 +41,7 @@ def test_every_view_says_figures_are_sample_data(app: AppTest, page: str) -> Non
 
 
 def _html(app: AppTest) -> str:
-    return "".join(element.proto.body for element in app.get("html"))
+    return sent_html(app)
 
 
 def test_committee_view_reproduces_the_seed_tables(app: AppTest) -> None:
@@ -46,9 +51,15 @@ def test_committee_view_reproduces_the_seed_tables(app: AppTest) -> None:
     assert "最新データ R7.9　作成 令和7年12月" in html
     assert "サンプルデータ" in html
     assert '<th colspan="3">期間集計</th>' in html
-    assert "<td>(小) 加入手続き</td>" in html
-    for cell in ("17.1%", "7.3%", "38.2%", "20.0%", "26.6%", "34.5%", "6.1%", "26.2%"):
-        assert f">{cell}</td>" in html
+    rates = read_tables(html)[0]
+    assert rates.headers[:2] == ["手続", "R5.9"]
+    assert rates.headers[-3:] == [f"期間集計 {fy}" for fy in FY_LABELS]
+    assert rates.column("手続")[0] == "(小) 加入手続き"
+    assert rates.cell("(小) 加入手続き", "R5.9") == "17.1%"
+    assert rates.cell("(小) 加入手続き", "R7.9") == "38.2%"
+    assert rates.cell("(小) 加入手続き", "期間集計 R5.9~R6.3") == "20.0%"
+    assert rates.is_met("(小) 加入手続き", "期間集計 R5.9~R6.3")
+    assert not rates.is_met("(倒) 加入手続き", "期間集計 R7.4~R7.9")
     assert "× 未達" in html and "(倒) 加入手続き" in html
     assert len(app.get("vega_lite_chart")) == 2
 
@@ -74,8 +85,9 @@ def test_overview_shows_latest_rates_and_status(app: AppTest) -> None:
     assert row["目標との差"] == "-2.1pt"
 
 
-def _table(app: AppTest):  # type: ignore[no-untyped-def]
-    return app.dataframe[0].value
+def _table(app: AppTest) -> pd.DataFrame:
+    """The 集計表 as shown: merged 期間集計 headings joined to each column's name."""
+    return rate_frame(app)
 
 
 def test_table_defaults_to_the_seed_layout(app: AppTest) -> None:

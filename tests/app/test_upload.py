@@ -9,6 +9,7 @@ import polars as pl
 from streamlit.testing.v1 import AppTest
 
 from kyosai import store
+from tests.html_table import rate_frame
 from tests.quarter_files import long_xlsx, quarter_counts
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -53,7 +54,7 @@ def test_upload_preview_confirm_and_new_month_on_table(app: AppTest) -> None:
     # The uploader was replaced by a fresh one: a rerun cannot load the file twice.
     assert _uploader(app).value is None
     app.switch_page("pages/table.py").run()
-    frame = app.dataframe[0].value
+    frame = rate_frame(app)
     assert "R7.12" in frame.columns
     online, total = quarter_counts()[("shokibo_kanyu", date(2025, 12, 1))]
     expected = (2000 * online + total) // (2 * total)

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING
 import openpyxl
 import pytest
 
+from tests.html_table import HtmlTable, read_tables
+
 from .conftest import (
     AppServer,
-    GridText,
     assert_no_exception,
     expect,
     goto_page,
@@ -166,16 +167,27 @@ def upload_and_confirm(page: Page, path: Path) -> int:
     return confirm(page)
 
 
-def read_rate_table(page: Page) -> GridText:
-    """The rate table of the 集計表 page now shown, as the grid shows it."""
+def shown_rate_tables(page: Page) -> list[HtmlTable]:
+    """The rate tables now on the page, read from the tables the browser shows."""
+    tables = page.get_by_test_id("stMain").locator("table.rates")
+    expect(tables.first).to_be_visible()
+    return [
+        table
+        for html in tables.evaluate_all("(ts) => ts.map((t) => t.outerHTML)")
+        for table in read_tables(html)
+    ]
+
+
+def read_rate_table(page: Page) -> HtmlTable:
+    """The rate table of the 集計表 page now shown."""
     assert_no_exception(page)
-    grid = read_dataframe(page.get_by_test_id("stMain").get_by_test_id("stDataFrame").first)
+    grid = shown_rate_tables(page)[0]
     assert grid.headers[0] == "手続", grid.headers
     assert CHECKED_LABEL in grid.column("手続"), grid.rows
     return grid
 
 
-def open_table(page: Page, server: AppServer) -> GridText:
+def open_table(page: Page, server: AppServer) -> HtmlTable:
     """Load 集計表 (a new session, default filters) and read its rate table."""
     page.set_viewport_size(WIDE_VIEWPORT)
     goto_page(page, server, "table")
@@ -209,7 +221,7 @@ def test_upload_filled_template(page: Page, fresh_app_server: AppServer, tmp_pat
         f"この内容で登録する（新規 {TEMPLATE_ROWS} 件・修正 0 件）"
     )
     # The rates after the upload, as the preview shows them, include the uploaded month.
-    after = read_dataframe(page.get_by_test_id("stMain").get_by_test_id("stDataFrame").last)
+    after = shown_rate_tables(page)[-1]
     assert after.cell(CHECKED_LABEL, NEW_COLUMN) == rate_text(*counts[CHECKED_ROW])
     screenshot(page, "upload-preview")
 

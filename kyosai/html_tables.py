@@ -1,0 +1,80 @@
+"""Rate tables, scorecards and status cards as HTML, built once per data version.
+
+The pages show these strings as they are: an HTML table costs a rerun a fraction of a
+millisecond, where a styled `st.dataframe` cost 16 ms of marshalling on every click.
+Every text from the store or the catalogue is escaped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from html import escape
+
+import polars as pl
+
+from kyosai.percent import format_tenths
+from kyosai.rates import RateTable
+
+FY_HEADER = "期間集計"
+
+
+def rate_table_html(table: RateTable) -> str:
+    """The rate table as in 資料3: one row per procedure, the 期間集計 columns under one
+    merged header, cells at or above the procedure's target marked `met`."""
+    fy = [i for i, p in enumerate(table.periods) if p.kind == "fy"]
+    single = [i for i, p in enumerate(table.periods) if p.kind != "fy"]
+    top = '<th rowspan="2" class="label">手続</th>' + "".join(
+        f'<th rowspan="2">{escape(table.periods[i].label)}</th>' for i in single
+    )
+    if fy:
+        top += f'<th colspan="{len(fy)}">{FY_HEADER}</th>'
+    second = "".join(f"<th>{escape(table.periods[i].label)}</th>" for i in fy)
+    keys = table.keys
+    order = single + fy
+    body = []
+    for record in table.wide().iter_rows(named=True):
+        target = table.target_tenths(record["procedure_id"])
+        cells = [f'<th scope="row" class="label">{escape(record["row_label"])}</th>']
+        for index in order:
+            tenths = record[keys[index]]
+            css = "num met" if tenths is not None and tenths >= target else "num"
+            cells.append(f'<td class="{css}">{format_tenths(tenths)}</td>')
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        f'<table class="rates"><thead><tr>{top}</tr><tr>{second}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def grouped_table_html(frame: pl.DataFrame, group_column: str) -> str:
+    """A text table whose first column is merged over runs of equal values (e.g. 制度)."""
+    groups = frame[group_column].to_list()
+    others = [c for c in frame.columns if c != group_column]
+    rows = []
+    for index, record in enumerate(frame.iter_rows(named=True)):
+        cells = []
+        if index == 0 or groups[index - 1] != record[group_column]:
+            span = 1
+            while index + span < len(groups) and groups[index + span] == record[group_column]:
+                span += 1
+            cells.append(
+                f'<td class="scheme" rowspan="{span}">{escape(str(record[group_column]))}</td>'
+            )
+        cells += [f"<td>{escape(_text(record[c]))}</td>" for c in others]
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    header = "".join(f"<th>{escape(c)}</th>" for c in ["", *others])
+    return f"<table><thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def cards_html(cards: Iterable[tuple[str, str, str, str]]) -> str:
+    """Status cards: (css style, bold heading, the rest of the first line, detail line) each."""
+    items = [
+        f'<div class="card {escape(style)}"><b>{escape(bold)}</b>　{escape(rest)}'
+        f"<br>{escape(detail)}</div>"
+        for style, bold, rest, detail in cards
+    ]
+    return f'<div class="status">{"".join(items)}</div>'
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)

@@ -1,0 +1,179 @@
+"""Page models turned into what Streamlit sends, once per data version and filter.
+
+A rerun then only hands finished pieces to Streamlit: HTML strings, Arrow tables and chart
+specs whose datasets are already Arrow bytes. Converting Polars frames through pandas, or
+chart rows to Arrow, on every click cost the pages most of their rerun time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+from streamlit import dataframe_util
+
+from kyosai import views
+from kyosai.calendar import month_label_long
+from kyosai.catalog import Event
+from kyosai.committee import CommitteeModel
+from kyosai.html_tables import cards_html, grouped_table_html, rate_table_html
+
+
+@dataclass(frozen=True)
+class OverviewScreen:
+    """The 概要 page, ready to send."""
+
+    model: views.OverviewModel
+    scorecard: pa.Table
+
+
+@dataclass(frozen=True)
+class EventListing:
+    """The outreach measures as markdown lists: with a date, and without."""
+
+    dated: str
+    undated: str
+
+
+@dataclass(frozen=True)
+class TrendScreen:
+    """The 利用率の推移 page, ready to send."""
+
+    model: views.TrendModel
+    chart_spec: dict[str, Any] | None
+    points: pa.Table
+    events: EventListing
+
+
+@dataclass(frozen=True)
+class TableScreen:
+    """The 集計表 page, ready to send."""
+
+    model: views.TableModel
+    table_html: str
+
+
+@dataclass(frozen=True)
+class DefinitionsScreen:
+    """The データの定義 page, ready to send."""
+
+    model: views.DefinitionsModel
+    catalogue: pa.Table
+    uploads: pa.Table
+    undated_events: str
+
+
+@dataclass(frozen=True)
+class CommitteeScreen:
+    """The 会議資料 page, ready to send."""
+
+    model: CommitteeModel
+    scorecard_html: str
+    status_html: str
+    rates_html: str
+    chart_specs: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class HistoryScreen:
+    """The 取込履歴 list: the table, and a label per upload number for the chooser."""
+
+    table: pa.Table
+    labels: dict[int, str]
+
+    @property
+    def is_empty(self) -> bool:
+        """Whether nothing was uploaded yet."""
+        return not self.labels
+
+
+def arrow(frame: pl.DataFrame) -> pa.Table:
+    """A Polars frame as the Arrow table `st.dataframe` sends without converting it again."""
+    return frame.to_arrow()
+
+
+def chart_spec(spec: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A Vega-Lite spec whose datasets are already the Arrow bytes Streamlit would make.
+
+    `st.vega_lite_chart` copies the spec before it takes the datasets out, so the cached spec
+    is never changed by a render.
+    """
+    if spec is None:
+        return None
+    datasets = {
+        name: dataframe_util.convert_anything_to_arrow_bytes(values)
+        for name, values in spec.get("datasets", {}).items()
+    }
+    return {**spec, "datasets": datasets} if datasets else dict(spec)
+
+
+def overview(model: views.OverviewModel) -> OverviewScreen:
+    """The 概要 screen."""
+    return OverviewScreen(model, arrow(model.scorecard))
+
+
+def trends(model: views.TrendModel) -> TrendScreen:
+    """The 利用率の推移 screen."""
+    points = model.points.select(
+        pl.col("series_label").alias("手続"),
+        pl.col("period_label").alias("期間"),
+        pl.col("online").alias("オンライン件数"),
+        pl.col("total").alias("全体件数"),
+        pl.col("rate_text").alias("オンライン利用率"),
+    )
+    listing = event_listing(model.dated_events, model.undated_events)
+    return TrendScreen(model, chart_spec(model.chart_spec), arrow(points), listing)
+
+
+def event_listing(dated: list[Event], undated: list[Event]) -> EventListing:
+    """The measures with a date (marked on the chart), then those the seed gives no date."""
+    lines = []
+    for event in dated:
+        assert event.when is not None
+        when = month_label_long(event.when)
+        when += f"{event.when.day}日" if event.precise_day else ""
+        lines.append(f"- **{when}** {event.label}: {event.detail}")
+    undated_text = ""
+    if undated:
+        undated_text = (
+            "時期の記載がない取組（資料3より。グラフには表示していません）:\n\n"
+            + "\n".join(f"- {event.label}: {event.detail}" for event in undated)
+        )
+    return EventListing("\n".join(lines), undated_text)
+
+
+def table(model: views.TableModel) -> TableScreen:
+    """The 集計表 screen."""
+    return TableScreen(model, rate_table_html(model.rates))
+
+
+def definitions(model: views.DefinitionsModel) -> DefinitionsScreen:
+    """The データの定義 screen."""
+    undated = "\n".join(f"- {event.label}: {event.detail}" for event in model.undated_events)
+    return DefinitionsScreen(model, arrow(model.catalogue), arrow(model.uploads), undated)
+
+
+def committee(model: CommitteeModel) -> CommitteeScreen:
+    """The 会議資料 screen."""
+    cards = [
+        (line.style, f"{line.mark} {line.status}", line.row_label, line.detail)
+        for line in model.status
+    ]
+    return CommitteeScreen(
+        model,
+        scorecard_html=grouped_table_html(model.scorecard, "制度"),
+        status_html=cards_html(cards),
+        rates_html=rate_table_html(model.rates),
+        chart_specs=[s for s in (chart_spec(c.spec) for c in model.charts) if s is not None],
+    )
+
+
+def history(frame: pl.DataFrame) -> HistoryScreen:
+    """The 取込履歴 screen (newest first)."""
+    labels = {
+        number: f"#{number} {name}"
+        for number, name in zip(frame["番号"].to_list(), frame["ファイル名"].to_list(), strict=True)
+    }
+    return HistoryScreen(arrow(frame), labels)

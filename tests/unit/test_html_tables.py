@@ -1,0 +1,74 @@
+"""Tests for kyosai.html_tables: the HTML rate table shows the published cells, marks the cells
+at or above target, merges the 期間集計 heading, and escapes every text."""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from kyosai.aggregates import stored_rate_table
+from kyosai.catalog import default_catalog
+from kyosai.html_tables import cards_html, grouped_table_html, rate_table_html
+from kyosai.percent import format_tenths
+from kyosai.periods import Grain
+from tests.html_table import read_tables
+
+Published = tuple[list[str], dict[tuple[str, str], dict[str, str]]]
+FY_LABELS = ["R5.9~R6.3", "R6.4~R7.3", "R7.4~R7.9"]
+
+
+def test_rate_table_shows_the_48_published_cells(
+    sample_con: duckdb.DuckDBPyConnection, published: Published
+) -> None:
+    catalog = default_catalog()
+    html = rate_table_html(stored_rate_table(sample_con, catalog, Grain.QUARTER_END))
+    assert html.count('<th colspan="3">期間集計</th>') == 1
+    (table,) = read_tables(html)
+    labels, rows = published
+    fy = set(FY_LABELS)
+    assert table.headers == ["手続"] + [f"期間集計 {x}" if x in fy else x for x in labels]
+    checked = 0
+    for (scheme_name, procedure_name), record in rows.items():
+        scheme = catalog.find_scheme(scheme_name)
+        assert scheme is not None
+        procedure = catalog.find_procedure(scheme.scheme_id, procedure_name)
+        assert procedure is not None
+        row_label = catalog.row_label(procedure.procedure_id)
+        for label in labels:
+            header = f"期間集計 {label}" if label in fy else label
+            assert table.cell(row_label, header) == f"{record[label]}%", (row_label, header)
+            met = float(record[label]) >= 20.0
+            assert table.is_met(row_label, header) == met, (row_label, header)
+            checked += 1
+    assert checked == 48
+
+
+def test_rate_table_cells_equal_the_rates_module(sample_con: duckdb.DuckDBPyConnection) -> None:
+    catalog = default_catalog()
+    result = stored_rate_table(sample_con, catalog, Grain.MONTH)
+    (table,) = read_tables(rate_table_html(result))
+    wide = result.wide()
+    single = [i for i, p in enumerate(result.periods) if p.kind != "fy"]
+    order = single + [i for i, p in enumerate(result.periods) if p.kind == "fy"]
+    for shown, record in zip(table.rows, wide.iter_rows(named=True), strict=True):
+        target = result.target_tenths(record["procedure_id"])
+        assert shown[0] == record["row_label"]
+        for column, index in enumerate(order, start=1):
+            tenths = record[result.keys[index]]
+            assert shown[column] == format_tenths(tenths)
+            assert table.met[table.rows.index(shown)][column] == (
+                tenths is not None and tenths >= target
+            )
+
+
+def test_texts_are_escaped() -> None:
+    frame = pl.DataFrame(
+        {"制度": ["<b>A</b>", "<b>A</b>", "B"], "手続": ["<script>x</script>", "y&z", None]}
+    )
+    html = grouped_table_html(frame, "制度")
+    assert "<script>" not in html and "<b>A</b>" not in html
+    assert "&lt;script&gt;x&lt;/script&gt;" in html and "y&amp;z" in html
+    assert html.count('rowspan="2"') == 1  # the two equal 制度 cells are merged
+    cards = cards_html([("met", "◎ 達成", "<i>label</i>", "detail & more")])
+    assert "<i>" not in cards and "&lt;i&gt;label&lt;/i&gt;" in cards
+    assert "detail &amp; more" in cards
