@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import fastexcel
@@ -22,6 +24,7 @@ from kyosai.ingest.limits import (
     too_wide,
 )
 from kyosai.ingest.problems import FILE_LOCATION, Problem, make_problem
+from kyosai.ingest.values import normalised_expr
 
 ROW = "row"
 __all__ = ["MAX_COLUMNS", "ROW", "Grid", "column_name", "read_csv_grid", "read_xlsx_grids"]
@@ -45,6 +48,26 @@ class Grid:
     def columns(self) -> list[int]:
         """The 0-based absolute column indices the grid holds, left to right."""
         return [int(name[1:]) for name in self.frame.columns if name != ROW]
+
+    @functools.cached_property
+    def folded(self) -> dict[str, str]:
+        """Each distinct non-ASCII cell text → its normalise_header form, computed once."""
+        # Header and 合計 words are all non-ASCII, and NFKC keeps ASCII text ASCII, so numbers
+        # and dates (most cells) can never match one: only the few distinct labels are folded.
+        texts = [name for name in self.frame.columns if name != ROW]
+        if not texts:
+            return {}
+        values = pl.concat([self.frame.get_column(name) for name in texts]).unique().drop_nulls()
+        values = values.filter(values.str.len_bytes() != values.str.len_chars())
+        if values.is_empty():
+            return {}
+        words = pl.DataFrame({"text": values}).with_columns(word=normalised_expr("text"))
+        return dict(zip(words["text"].to_list(), words["word"].to_list(), strict=True))
+
+    def texts_folding_to(self, words: Iterable[str]) -> list[str]:
+        """The cell texts whose normalise_header form is one of `words` (all non-ASCII)."""
+        wanted = set(words)
+        return [text for text, word in self.folded.items() if word in wanted]
 
 
 def column_name(index: int) -> str:

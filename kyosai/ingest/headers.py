@@ -21,7 +21,6 @@ from kyosai.ingest.values import (
     TOTAL,
     TOTAL_WORDS,
     normalise_header,
-    normalised_expr,
     parse_month_text,
 )
 
@@ -93,9 +92,9 @@ def _row_cells(grid: Grid, row: int) -> dict[int, str]:
 
 def _candidate_rows(grid: Grid) -> list[int]:
     """Rows holding a 手続 header word: the only rows worth classifying cell by cell."""
-    aliases = list(HEADER_ALIASES[PROCEDURE])
-    hits = [normalised_expr(column_name(c)).is_in(aliases) for c in grid.columns]
-    if not hits:
+    texts = grid.texts_folding_to(HEADER_ALIASES[PROCEDURE])
+    hits = [pl.col(column_name(c)).is_in(texts) for c in grid.columns]
+    if not hits or not texts:
         return []
     found = grid.frame.filter(pl.any_horizontal(hits)).get_column(ROW)
     return [int(row) for row in found.to_list()]

@@ -162,8 +162,9 @@ _TAG_RE = re.compile(
 )
 _UNIQUE_COUNT_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sst(?=[\s/>])" + _QUOTED + rb"*>")
 _UNIQUE_COUNT_VALUE_RE = re.compile(rb"(?<![\w:.-])uniqueCount\s*=\s*[\"'](\d+)")
-# Text between two markup characters; anchored after a marker so each run is scanned once.
-_LONG_RUN_RE = re.compile(rb"(?:(?<=[<>])|\A)[^<>]{%d,}" % (MAX_TEXT_RUN_BYTES + 1))
+# Any run longer than MAX_TEXT_RUN_BYTES covers a whole block of this size, wherever blocks
+# start: so looking at one byte range per block (a C `find` each) sees every long run.
+_RUN_BLOCK = (MAX_TEXT_RUN_BYTES + 2) // 2
 # Past this a number is simply "too big"; calamine adds digits up in a u32 that silently wraps,
 # so `A4294967295` is a real (and ruinous) row to it, and int() of a huge string is itself slow.
 _HUGE = 10**9
@@ -174,13 +175,37 @@ def _number(digits: bytes) -> int:
 
 
 @functools.lru_cache(maxsize=4096)
-def _column_index(letters: bytes) -> int:
+def column_index(letters: bytes) -> int:
+    """The 0-based column of reference letters as calamine reads them (huge past 4 letters)."""
     if len(letters) > 4:
         return _HUGE
     index = 0
     for letter in letters.upper():
         index = index * 26 + letter - ord("A") + 1
     return index - 1
+
+
+def _marker(chunk: bytes, start: int, end: int) -> int:
+    """The first `<` or `>` in chunk[start:end], or -1."""
+    found = [at for at in (chunk.find(b"<", start, end), chunk.find(b">", start, end)) if at >= 0]
+    return min(found, default=-1)
+
+
+def _has_long_run(chunk: bytes, start: int) -> bool:
+    """Whether chunk[start:] (which follows a marker) holds a run longer than the limit."""
+    block = start
+    while block + _RUN_BLOCK <= len(chunk):
+        if _marker(chunk, block, block + _RUN_BLOCK) >= 0:
+            block += _RUN_BLOCK
+            continue
+        # A block without markup: measure the run around it.
+        left = max(start, chunk.rfind(b"<", start, block) + 1, chunk.rfind(b">", start, block) + 1)
+        right = _marker(chunk, block + _RUN_BLOCK, len(chunk))
+        right = len(chunk) if right < 0 else right
+        if right - left > MAX_TEXT_RUN_BYTES:
+            return True
+        block = right + 1
+    return False
 
 
 class TextRuns:
@@ -196,7 +221,7 @@ class TextRuns:
         if first < 0:
             self.open_run += len(chunk)
             return self.open_run > MAX_TEXT_RUN_BYTES
-        if self.open_run + first > MAX_TEXT_RUN_BYTES or _LONG_RUN_RE.search(chunk, first + 1):
+        if self.open_run + first > MAX_TEXT_RUN_BYTES or _has_long_run(chunk, first + 1):
             return True
         self.open_run = len(chunk) - 1 - max(chunk.rfind(b"<"), chunk.rfind(b">"))
         return False
@@ -231,7 +256,8 @@ class XmlScan:
         self.tag_budget -= buffer.count(b"<")
         if self.tag_budget < 0:
             return too_many_tags(self.sheet)
-        for tag in _UNIQUE_COUNT_RE.findall(buffer):
+        # Only an <sst> tag can announce a count; the substring test skips the regex otherwise.
+        for tag in _UNIQUE_COUNT_RE.findall(buffer) if b"sst" in buffer else ():
             # calamine reserves room for uniqueCount strings before reading a single one.
             for count in _UNIQUE_COUNT_VALUE_RE.findall(tag):
                 self.unique_strings = max(self.unique_strings, _number(count))
@@ -248,7 +274,7 @@ class XmlScan:
                         # calamine stops the sheet with an error here, so it places no cell.
                         column += 1
                         continue
-                    row_at, column = _number(digits) - 1, _column_index(letters)
+                    row_at, column = _number(digits) - 1, column_index(letters)
                 else:
                     row_at = row
                 column += 1

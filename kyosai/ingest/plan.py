@@ -82,8 +82,8 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _diff(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
-    stored = store.read_counts(con, sorted(set(rows["procedure_id"].to_list())))
+def _diff(stored: pl.DataFrame, rows: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
+    # `stored` holds every procedure; the left join keeps only the uploaded ones.
     labels = pl.DataFrame(
         {
             "procedure_id": [p.procedure_id for p in catalog.procedures],
@@ -120,8 +120,8 @@ def _diff(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame, catalog: Catalog) 
     )
 
 
-def _counts_after(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame) -> pl.DataFrame:
-    stored = store.read_counts(con).select("procedure_id", "month", "online", "total", "is_sample")
+def _counts_after(stored: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+    stored = stored.select("procedure_id", "month", "online", "total", "is_sample")
     incoming = rows.select("procedure_id", "month", "online", "total").with_columns(
         is_sample=pl.lit(False)
     )
@@ -130,32 +130,34 @@ def _counts_after(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame) -> pl.Data
 
 
 def _jump_warnings(after: pl.DataFrame, rows: pl.DataFrame, catalog: Catalog) -> list[str]:
-    with_previous = (
-        after.sort("procedure_id", "month")
+    order = {p.procedure_id: i for i, p in enumerate(catalog.procedures)}
+    # One query, and only the few jumps reach Python: the comparison itself is vectorised.
+    jumps = (
+        after.lazy()
+        .sort("procedure_id", "month")
         .with_columns(tenths=tenths_expr())
         .with_columns(
             previous_tenths=pl.col("tenths").shift(1).over("procedure_id"),
             previous_month=pl.col("month").shift(1).over("procedure_id"),
         )
-        .join(rows.select("procedure_id", "month"), on=["procedure_id", "month"], how="semi")
+        .join(rows.lazy().select("procedure_id", "month"), on=["procedure_id", "month"], how="semi")
+        .sort(pl.col("procedure_id").replace_strict(order, default=len(order)), "month")
+        .filter(
+            (pl.col("previous_month") == pl.col("month").dt.offset_by("-1mo"))
+            & ((pl.col("tenths") - pl.col("previous_tenths")).abs() > JUMP_WARNING_TENTHS)
+        )
+        .collect()
     )
-    order = {p.procedure_id: i for i, p in enumerate(catalog.procedures)}
-    with_previous = with_previous.sort(
-        pl.col("procedure_id").replace_strict(order, default=len(order)), "month"
-    )
+    labels = {p.procedure_id: catalog.row_label(p.procedure_id) for p in catalog.procedures}
     warnings = []
-    for record in with_previous.iter_rows(named=True):
+    for record in jumps.iter_rows(named=True):
         previous = record["previous_tenths"]
-        consecutive = record["previous_month"] == add_months(record["month"], -1)
-        if previous is None or record["tenths"] is None or not consecutive:
-            continue
         delta = record["tenths"] - previous
-        if abs(delta) > JUMP_WARNING_TENTHS:
-            warnings.append(
-                f"{catalog.row_label(record['procedure_id'])} の {month_label(record['month'])} の"
-                f"利用率 {format_tenths(record['tenths'])} は前月 {format_tenths(previous)} から"
-                f" {format_points(delta)} 変わっています。件数に誤りがないか確認してください。"
-            )
+        warnings.append(
+            f"{labels[record['procedure_id']]} の {month_label(record['month'])} の"
+            f"利用率 {format_tenths(record['tenths'])} は前月 {format_tenths(previous)} から"
+            f" {format_points(delta)} 変わっています。件数に誤りがないか確認してください。"
+        )
     return warnings
 
 
@@ -198,8 +200,9 @@ def plan_upload(
     if not parsed.ok or already is not None or parsed.rows.is_empty():
         return UploadPlan(file_name, digest, parsed, version, already)
     rows = parsed.rows
-    changes = _diff(con, rows, catalog)
-    after = _counts_after(con, rows)
+    stored = store.read_counts(con)  # read once: the diff and the counts after both use it
+    changes = _diff(stored, rows, catalog)
+    after = _counts_after(stored, rows)
     months = rows["month"]
     procedure_ids = sorted(set(rows["procedure_id"].to_list()))
     earliest: date = months.min()  # type: ignore[assignment]

@@ -6,7 +6,7 @@ import polars as pl
 
 from kyosai.ingest.grid import ROW, column_name
 from kyosai.ingest.headers import LONG, Table
-from kyosai.ingest.values import TOTAL_WORDS, normalised_expr
+from kyosai.ingest.values import TOTAL_WORDS
 
 # Every layout produces records of this shape, so one validator serves both.
 RECORD_SCHEMA: dict[str, pl.DataType] = {
@@ -60,9 +60,9 @@ def _row_labels(table: Table) -> pl.DataFrame:
         _text(table.procedure).alias("proc_text"),
         pl.any_horizontal([_text(c).is_not_null() for c in used] or [pl.lit(False)]).alias("_data"),
     )
-    scheme_word = normalised_expr("scheme_text")
-    proc_word = normalised_expr("proc_text")
-    is_total = scheme_word.is_in(list(TOTAL_WORDS)) | proc_word.is_in(list(TOTAL_WORDS))
+    # The texts that fold to 合計 and the like, so each distinct label is normalised only once.
+    totals = table.grid.texts_folding_to(TOTAL_WORDS)
+    is_total = pl.col("scheme_text").is_in(totals) | pl.col("proc_text").is_in(totals)
     is_note = pl.any_horizontal(
         [
             pl.col(c).str.strip_chars_start().str.starts_with(mark)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from kyosai.ingest import limits
 from kyosai.ingest.problems import FILE_LOCATION, Problem, make_problem
+from kyosai.ingest.quickscan import QUICK_PART_BYTES, quick_scan
 
 # Kept under its old name for callers that show the limit.
 MAX_BYTES = limits.MAX_UPLOAD_BYTES
@@ -199,6 +200,13 @@ def _scan_part(
     data: bytes, info: zipfile.ZipInfo, scan: limits.XmlScan, where: str
 ) -> Problem | None:
     """Stream one sheet or the shared strings through the scan, chunk by chunk."""
+    if info.file_size <= QUICK_PART_BYTES:
+        try:
+            whole = b"".join(_member_chunks(data, info))
+        except _Damaged:
+            whole = b""  # streamed below, so a problem found before the damage still comes first
+        if whole and quick_scan(whole, scan):
+            return None
     runs = limits.TextRuns()
     for chunk in _member_chunks(data, info):
         problem = scan.feed(chunk)

@@ -26,7 +26,7 @@ from kyosai.ingest.values import (
     PAPER,
     TOTAL,
     NameResult,
-    count_columns,
+    count_frame_columns,
     parse_month_text,
     resolve_names,
 )
@@ -249,11 +249,8 @@ def validate(
     records: pl.DataFrame, catalog: Catalog, today: date
 ) -> tuple[pl.DataFrame, list[SortedProblem], int]:
     """Clean rows (ROW_SCHEMA), the problems with their sort keys, and how many records had data."""
-    frame = records.with_columns(
-        *count_columns("online_text", ONLINE),
-        *count_columns("total_text", TOTAL),
-        *count_columns("paper_text", PAPER),
-    )
+    texts = {"online_text": ONLINE, "total_text": TOTAL, "paper_text": PAPER}
+    frame = records.with_columns(count_frame_columns(records, texts))
     # A record with every count cell empty is a month not filled in (yet): not data, not wrong.
     frame = frame.filter(~pl.all_horizontal([pl.col(f"{k}_state") == "empty" for k in COUNT_KINDS]))
     frame = frame.with_row_index("rid")
