@@ -78,3 +78,21 @@ def cards_html(cards: Iterable[tuple[str, str, str, str]]) -> str:
 
 def _text(value: object) -> str:
     return "" if value is None else str(value)
+
+
+def kpi_cards_html(cards: Iterable[tuple[str, str, str, str, str]]) -> str:
+    """Headline cards: (label, value, change, what the change compares, status) each.
+
+    A rise is green with ▲ and a fall red with ▼, so the direction reads without colour too.
+    """
+    items = []
+    for label, value, change, compared, status in cards:
+        direction = "up" if change.startswith("+") else "down" if change.startswith("-") else ""
+        arrow = {"up": "▲ ", "down": "▼ "}.get(direction, "")
+        items.append(
+            f'<div class="kpi"><div class="label">{escape(label)}</div>'
+            f'<div class="value">{escape(value)}</div>'
+            f'<div class="delta {direction}">{arrow}{escape(change)}</div>'
+            f'<div class="note">{escape(status)}　{escape(compared)}</div></div>'
+        )
+    return f'<div class="kpis">{"".join(items)}</div>'

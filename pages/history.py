@@ -19,8 +19,9 @@ if not history.is_empty:
         format_func=history.labels.__getitem__,
         key="history_upload",
     )
-    item = data.upload_detail(chosen)
-    upload_render.detail(item)
+    shown = data.upload_detail(chosen)
+    item = shown.detail
+    upload_render.detail(shown.rows)
     if upload_render.undo_controls(item):
         try:
             data.undo(item.upload_id, user)

@@ -9,7 +9,7 @@ require_router()
 st.title("概要")
 screen = data.overview()
 render.as_of(screen.model.freshness)
-render.kpi_cards(screen.model.kpis)
+render.kpi_cards(screen.kpi_cards)
 st.subheader("スコアカード")
 st.dataframe(
     screen.scorecard,

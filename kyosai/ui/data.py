@@ -41,8 +41,8 @@ _BUILDERS: dict[str, Callable[..., Any]] = {
         committee(con, default_catalog(), list(schemes), first, last, created, today)
     ),
     "history": lambda con, today: screens.history(uploads.history(con)),
-    "upload_detail": lambda con, today, upload_id: uploads.detail(
-        con, default_catalog(), upload_id
+    "upload_detail": lambda con, today, upload_id: screens.upload_detail(
+        uploads.detail(con, default_catalog(), upload_id)
     ),
     "next_quarter": lambda con, today: _quarter_after(store.latest_month(con), today),
 }
@@ -104,16 +104,17 @@ def data_version() -> int:
     path = db_path()
     shared = _shared(path)
     writes = _writes_seen
+    known = _known_versions.get(path)
+    if (
+        known
+        and shared.is_open
+        and known.connection is shared
+        and known.opening == shared.openings
+        and known.writes == writes
+    ):
+        return known.version
     try:
         with shared.cursor() as cur:
-            known = _known_versions.get(path)
-            if (
-                known
-                and known.connection is shared
-                and known.opening == shared.openings
-                and known.writes == writes
-            ):
-                return known.version
             version = store.data_version(cur)
             _known_versions[path] = _KnownVersion(shared, shared.openings, writes, version)
             return version
@@ -244,9 +245,9 @@ def history() -> screens.HistoryScreen:
     return cast(screens.HistoryScreen, _cached("history"))
 
 
-def upload_detail(upload_id: int) -> uploads.UploadDetail:
+def upload_detail(upload_id: int) -> screens.UploadDetailScreen:
     """One upload's rows and whether it can be undone."""
-    return cast(uploads.UploadDetail, _cached("upload_detail", upload_id))
+    return cast(screens.UploadDetailScreen, _cached("upload_detail", upload_id))
 
 
 def next_quarter() -> FiscalQuarter:

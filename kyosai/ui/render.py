@@ -8,7 +8,21 @@ import pyarrow as pa
 import streamlit as st
 
 from kyosai.ui.screens import DefinitionsScreen, EventListing
-from kyosai.views import SAMPLE_NOTICE, Freshness, Kpi, TableModel
+from kyosai.views import SAMPLE_NOTICE, Freshness, TableModel
+
+KPI_STYLE = """
+<style>
+.kpis {display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 1rem;}
+.kpi {border: 1px solid #c8d0da; border-radius: .5rem; padding: .75rem 1rem; color: #1a1a1a;}
+.kpi .label {font-size: .9rem;}
+.kpi .value {font-size: 2.2rem; line-height: 1.25; font-variant-numeric: tabular-nums;}
+.kpi .delta {font-size: .95rem; font-weight: 600; color: #555;}
+.kpi .delta.up {color: #137333;}
+.kpi .delta.down {color: #b3261e;}
+.kpi .note {font-size: .85rem; color: #555; margin-top: .25rem;}
+@media (max-width: 900px) {.kpis {grid-template-columns: repeat(2, minmax(0, 1fr));}}
+</style>
+"""
 
 # Wide tables scroll sideways with the procedure names kept in view.
 RATE_TABLE_STYLE = """
@@ -36,19 +50,9 @@ def as_of(freshness: Freshness) -> None:
         st.warning(SAMPLE_NOTICE, icon="⚠️")
 
 
-def kpi_cards(kpis: list[Kpi]) -> None:
-    """One metric per procedure with data: latest rate, change and status."""
-    for start in range(0, len(kpis), 4):
-        columns = st.columns(4)
-        for column, kpi in zip(columns, kpis[start : start + 4], strict=False):
-            column.metric(
-                kpi.label,
-                kpi.value,
-                delta=kpi.delta or None,
-                help=kpi.delta_caption,
-                border=True,
-            )
-            column.caption(f"{kpi.status}　{kpi.delta_caption}")
+def kpi_cards(cards_html: str) -> None:
+    """One card per procedure with data: latest rate, change and status (four to a row)."""
+    st.html(KPI_STYLE + cards_html)
 
 
 def rate_table(table_html: str) -> None:
@@ -72,11 +76,7 @@ def points_table(points: pa.Table) -> None:
 
 def events(listing: EventListing) -> None:
     """The outreach measures: those with a date (marked on the chart) and those without."""
-    st.subheader("利用率向上の取組")
-    if listing.dated:
-        st.markdown(listing.dated)
-    if listing.undated:
-        st.markdown(listing.undated)
+    st.markdown(listing.markdown)
 
 
 def downloads(model: TableModel) -> None:

@@ -18,7 +18,8 @@ from kyosai import views
 from kyosai.calendar import month_label_long
 from kyosai.catalog import Event
 from kyosai.committee import CommitteeModel
-from kyosai.html_tables import cards_html, grouped_table_html, rate_table_html
+from kyosai.html_tables import cards_html, grouped_table_html, kpi_cards_html, rate_table_html
+from kyosai.uploads import UploadDetail
 
 
 @dataclass(frozen=True)
@@ -26,15 +27,16 @@ class OverviewScreen:
     """The 概要 page, ready to send."""
 
     model: views.OverviewModel
+    kpi_cards: str
     scorecard: pa.Table
 
 
 @dataclass(frozen=True)
 class EventListing:
-    """The outreach measures as markdown lists: with a date, and without."""
+    """The outreach measures as one markdown text: a heading, those with a date, those
+    without."""
 
-    dated: str
-    undated: str
+    markdown: str
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,8 @@ def chart_spec(spec: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def overview(model: views.OverviewModel) -> OverviewScreen:
     """The 概要 screen."""
-    return OverviewScreen(model, arrow(model.scorecard))
+    cards = [(k.label, k.value, k.delta, k.delta_caption, k.status) for k in model.kpis]
+    return OverviewScreen(model, kpi_cards_html(cards), arrow(model.scorecard))
 
 
 def trends(model: views.TrendModel) -> TrendScreen:
@@ -141,7 +144,8 @@ def event_listing(dated: list[Event], undated: list[Event]) -> EventListing:
             "時期の記載がない取組（資料3より。グラフには表示していません）:\n\n"
             + "\n".join(f"- {event.label}: {event.detail}" for event in undated)
         )
-    return EventListing("\n".join(lines), undated_text)
+    parts = ["### 利用率向上の取組", "\n".join(lines), undated_text]
+    return EventListing("\n\n".join(part for part in parts if part))
 
 
 def table(model: views.TableModel) -> TableScreen:
@@ -177,3 +181,16 @@ def history(frame: pl.DataFrame) -> HistoryScreen:
         for number, name in zip(frame["番号"].to_list(), frame["ファイル名"].to_list(), strict=True)
     }
     return HistoryScreen(arrow(frame), labels)
+
+
+@dataclass(frozen=True)
+class UploadDetailScreen:
+    """One upload on 取込履歴: its record and whether it can be undone, and its rows."""
+
+    detail: UploadDetail
+    rows: pa.Table
+
+
+def upload_detail(detail: UploadDetail) -> UploadDetailScreen:
+    """The 取込履歴 detail of one upload."""
+    return UploadDetailScreen(detail, arrow(detail.rows))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import polars as pl
+import pyarrow as pa
 import streamlit as st
 
 from kyosai.calendar import FiscalQuarter, month_label
@@ -141,9 +142,9 @@ def preview(plan: UploadPlan) -> bool:
     )
 
 
-def detail(item: UploadDetail) -> None:
+def detail(rows: pa.Table) -> None:
     """One upload's rows."""
-    st.dataframe(item.rows, hide_index=True, width="stretch", column_config=COUNT_COLUMNS)
+    st.dataframe(rows, hide_index=True, width="stretch", column_config=COUNT_COLUMNS)
 
 
 def undo_controls(item: UploadDetail) -> bool:

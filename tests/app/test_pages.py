@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -74,9 +76,11 @@ def test_committee_scheme_choice_changes_the_view(app: AppTest) -> None:
 
 
 def test_overview_shows_latest_rates_and_status(app: AppTest) -> None:
-    metrics = {m.label: m.value for m in app.metric}
-    assert metrics["(小) 加入手続き（R7.9）"] == "38.2%"
-    assert metrics["(倒) 加入手続き（R7.9）"] == "18.0%"
+    html = sent_html(app)
+    cards = dict(re.findall(r'<div class="label">([^<]+)</div><div class="value">([^<]+)<', html))
+    assert cards["(小) 加入手続き（R7.9）"] == "38.2%"
+    assert cards["(倒) 加入手続き（R7.9）"] == "18.0%"
+    assert len(cards) == 4  # the three procedures without counts get no card
     scorecard = app.dataframe[0].value
     row = scorecard[scorecard["対象手続"] == "加入関係手続"].iloc[1]
     assert row["制度"] == "中小企業倒産防止共済"
