@@ -7,6 +7,7 @@ Every text from the store or the catalogue is escaped.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable
 from html import escape
 
@@ -46,8 +47,19 @@ def rate_table_html(table: RateTable) -> str:
     )
 
 
-def grouped_table_html(frame: pl.DataFrame, group_column: str) -> str:
-    """A text table whose first column is merged over runs of equal values (e.g. 制度)."""
+def grouped_table_html(
+    frame: pl.DataFrame,
+    group_column: str,
+    *,
+    group_header: str = "",
+    markup_columns: frozenset[str] = frozenset(),
+    css_class: str = "",
+) -> str:
+    """A text table whose first column is merged over runs of equal values (e.g. 制度).
+
+    Cells of `markup_columns` are inserted as they are: only for markup this module made,
+    such as `sparkline_svg`; every other cell is escaped.
+    """
     groups = frame[group_column].to_list()
     others = [c for c in frame.columns if c != group_column]
     rows = []
@@ -60,10 +72,68 @@ def grouped_table_html(frame: pl.DataFrame, group_column: str) -> str:
             cells.append(
                 f'<td class="scheme" rowspan="{span}">{escape(str(record[group_column]))}</td>'
             )
-        cells += [f"<td>{escape(_text(record[c]))}</td>" for c in others]
+        cells += [
+            f"<td>{record[c]}</td>"
+            if c in markup_columns
+            else f"<td>{escape(_text(record[c]))}</td>"
+            for c in others
+        ]
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    header = "".join(f"<th>{escape(c)}</th>" for c in ["", *others])
-    return f"<table><thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    header = "".join(f"<th>{escape(c)}</th>" for c in [group_header, *others])
+    table_class = f' class="{escape(css_class)}"' if css_class else ""
+    return (
+        f"<table{table_class}><thead><tr>{header}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def text_table_html(frame: pl.DataFrame, css_class: str) -> str:
+    """A plain table of a frame's cells as text; numbers are right-aligned."""
+    numeric = {name for name, dtype in frame.schema.items() if dtype.is_numeric()}
+    header = "".join(f"<th>{escape(c)}</th>" for c in frame.columns)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<td class="num">{escape(_text(v))}</td>'
+            if c in numeric
+            else f"<td>{escape(_text(v))}</td>"
+            for c, v in zip(frame.columns, row, strict=True)
+        )
+        + "</tr>"
+        for row in frame.iter_rows()
+    )
+    return (
+        f'<table class="{escape(css_class)}"><thead><tr>{header}</tr></thead>'
+        f"<tbody>{body}</tbody></table>"
+    )
+
+
+def sparkline_img(values: list[float | None], *, y_max: float, target: float, label: str) -> str:
+    """A small line of monthly rates with the target as a dashed line, as an <img> whose alt
+    text is `label` (st.html's sanitiser removes inline <svg>, not an image of one)."""
+    width, height = 90, 24
+    points = [(index, value) for index, value in enumerate(values) if value is not None]
+    if not points:
+        return ""
+    step = width / max(len(values) - 1, 1)
+
+    def y(value: float) -> float:
+        return height - min(max(value, 0.0), y_max) / y_max * height
+
+    line = " ".join(f"{index * step:.1f},{y(value):.1f}" for index, value in points)
+    goal = y(target)
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}">'
+        f'<line x1="0" x2="{width}" y1="{goal:.1f}" y2="{goal:.1f}" stroke="#b35806" '
+        'stroke-dasharray="3 2" stroke-width="1"/>'
+        f'<polyline points="{line}" fill="none" stroke="#1f5fa8" stroke-width="1.5"/></svg>'
+    )
+    source = base64.b64encode(svg.encode("ascii")).decode("ascii")
+    return (
+        f'<img class="spark" width="{width}" height="{height}" alt="{escape(label)}" '
+        f'src="data:image/svg+xml;base64,{source}">'
+    )
 
 
 def cards_html(cards: Iterable[tuple[str, str, str, str]]) -> str:

@@ -87,6 +87,7 @@ class OverviewModel:
     freshness: Freshness
     kpis: list[Kpi]
     scorecard: pl.DataFrame
+    targets: list[float]  # each scorecard row's target rate, for its trend line
 
 
 @dataclass(frozen=True)
@@ -230,7 +231,8 @@ def overview(con: duckdb.DuckDBPyConnection, catalog: Catalog, today: date) -> O
                 )
             )
     scorecard = pl.DataFrame(rows, schema_overrides={"推移": pl.List(pl.Float64)})
-    return OverviewModel(freshness(counts, today), kpis, scorecard)
+    targets = [procedure.target for procedure in catalog.procedures]
+    return OverviewModel(freshness(counts, today), kpis, scorecard, targets)
 
 
 STATUS_MARKS = {

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from kyosai.store import StoreError
-from kyosai.ui import auth, data, upload_render
+from kyosai.ui import auth, data, render, upload_render
 from kyosai.ui.routing import require_router
 
 require_router()
@@ -11,7 +11,7 @@ st.title("取込履歴")
 user = auth.require_staff()
 upload_render.flash()
 history = data.history()
-st.dataframe(history.table, hide_index=True, width="stretch")
+render.html_table(history.table_html)
 if not history.is_empty:
     chosen = st.selectbox(
         "内容を見る取込",

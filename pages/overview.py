@@ -11,14 +11,7 @@ screen = data.overview()
 render.as_of(screen.model.freshness)
 render.kpi_cards(screen.kpi_cards)
 st.subheader("スコアカード")
-st.dataframe(
-    screen.scorecard,
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "推移": st.column_config.LineChartColumn("推移（直近24か月）", y_min=0.0, y_max=0.6),
-    },
-)
+render.html_table(screen.scorecard_html)
 st.caption(
     "状況: ◎ 達成＝当年度累計が利用目標以上、△ 進行中＝取組期間内で目標未満、"
     "× 未達＝取組期間後で目標未満、— データなし＝件数が未登録。"

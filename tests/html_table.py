@@ -108,18 +108,46 @@ def _column_names(head: list[list[_Cell]]) -> list[str]:
     return names
 
 
+def _spread(body: list[list[_Cell]]) -> list[list[_Cell]]:
+    # A cell merged down (rowspan) is repeated in every row it covers, as a reader sees it.
+    rows: list[list[_Cell]] = []
+    pending: dict[int, tuple[_Cell, int]] = {}
+    for row in body:
+        cells = iter(row)
+        full: list[_Cell] = []
+        column = 0
+        while True:
+            if column in pending:
+                cell, left = pending.pop(column)
+                if left > 1:
+                    pending[column] = (cell, left - 1)
+            else:
+                cell = next(cells, None)  # type: ignore[arg-type]
+                if cell is None:
+                    break
+                if cell.rowspan > 1:
+                    pending[column] = (cell, cell.rowspan - 1)
+            full.append(cell)
+            column += 1
+        rows.append(full)
+    return rows
+
+
 def read_tables(html: str, table_class: str = "rates") -> list[HtmlTable]:
     """Every ``<table class="{table_class}">`` in ``html``, in order."""
     parser = _TableParser(table_class)
     parser.feed(html)
-    return [
-        HtmlTable(
-            headers=_column_names(head),
-            rows=[[cell.text for cell in row] for row in body],
-            met=[[cell.met for cell in row] for row in body],
+    tables = []
+    for head, body in parser.tables:
+        rows = _spread(body)
+        tables.append(
+            HtmlTable(
+                headers=_column_names(head),
+                rows=[[cell.text for cell in row] for row in rows],
+                met=[[cell.met for cell in row] for row in rows],
+            )
         )
-        for head, body in parser.tables
-    ]
+    return tables
 
 
 def sent_html(app: Any) -> str:
@@ -127,8 +155,8 @@ def sent_html(app: Any) -> str:
     return "".join(element.proto.body for element in app.get("html"))
 
 
-def rate_frame(app: Any) -> pd.DataFrame:
-    """The one rate table an AppTest run shows, as a frame of the cell texts."""
-    tables = read_tables(sent_html(app))
-    assert len(tables) == 1, f"{len(tables)} rate tables"
+def rate_frame(app: Any, table_class: str = "rates") -> pd.DataFrame:
+    """The one table of that class an AppTest run shows, as a frame of the cell texts."""
+    tables = read_tables(sent_html(app), table_class)
+    assert len(tables) == 1, f"{len(tables)} tables of class {table_class!r}"
     return pd.DataFrame(tables[0].rows, columns=tables[0].headers)

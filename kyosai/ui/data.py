@@ -255,7 +255,8 @@ def next_quarter() -> FiscalQuarter:
     return cast(FiscalQuarter, _cached("next_quarter"))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+# A plain cache: st.cache_data would hash the argument and unpickle the bytes on every rerun.
+@functools.lru_cache(maxsize=8)
 def template(quarter: FiscalQuarter) -> bytes:
     """The long-layout template for a quarter, as xlsx bytes."""
     return template_xlsx(default_catalog(), quarter)

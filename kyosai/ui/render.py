@@ -25,7 +25,7 @@ KPI_STYLE = """
 """
 
 # Wide tables scroll sideways with the procedure names kept in view.
-RATE_TABLE_STYLE = """
+TABLE_STYLE = """
 <style>
 .kt {overflow-x: auto; max-width: 100%;}
 .kt table {border-collapse: collapse; font-size: 0.95rem; color: #1a1a1a;}
@@ -34,6 +34,13 @@ RATE_TABLE_STYLE = """
 .kt th.label {text-align: left; background: #f2f5f9; position: sticky; left: 0; z-index: 1;}
 .kt td.num {text-align: right; font-variant-numeric: tabular-nums;}
 .kt td.met {background: #d9f0d3; font-weight: 700; color: #0b4f0b;}
+.kt td.scheme {font-weight: 700; background: #f2f5f9; vertical-align: top;}
+.kt table.scorecard {font-size: .8rem;}
+.kt table.scorecard th, .kt table.scorecard td {padding: .25rem .4rem;}
+.kt table.scorecard th {white-space: normal;}
+.kt table.scorecard td.scheme {white-space: normal; min-width: 5.5rem;}
+.kt table.log td {white-space: normal;}
+.kt img.spark {display: block;}
 </style>
 """
 
@@ -55,14 +62,18 @@ def kpi_cards(cards_html: str) -> None:
     st.html(KPI_STYLE + cards_html)
 
 
-def rate_table(table_html: str) -> None:
-    """A rate table built by kyosai.html_tables, in the app's own table style."""
-    st.html(f'{RATE_TABLE_STYLE}<div class="kt">{table_html}</div>')
+def html_table(table_html: str) -> None:
+    """A table built by kyosai.html_tables, in the app's own table style."""
+    st.html(f'{TABLE_STYLE}<div class="kt">{table_html}</div>')
 
 
 def points_table(points: pa.Table) -> None:
-    """The figures behind the chart, in an expander."""
-    with st.expander("グラフの数値（件数と利用率）"):
+    """The figures behind the chart, on request.
+
+    A toggle rather than an expander: a closed expander still sends the whole table on every
+    rerun, which cost the page as much as the one-line page's entire rerun.
+    """
+    if st.toggle("グラフの数値（件数と利用率）を表で見る", key="trend_points"):
         st.dataframe(
             points,
             hide_index=True,
@@ -103,7 +114,7 @@ def definitions(screen: DefinitionsScreen) -> None:
     model = screen.model
     st.markdown(model.text)
     st.subheader("対象手続と利用目標")
-    st.dataframe(screen.catalogue, hide_index=True, width="stretch")
+    html_table(screen.catalogue_html)
     if screen.undated_events:
         st.subheader("時期の記載がない取組")
         st.markdown(screen.undated_events)
@@ -114,7 +125,7 @@ def definitions(screen: DefinitionsScreen) -> None:
         last = model.uploads.row(0, named=True)
         when_who = f"{last['取込日時']}、{last['取込者']}"
         st.markdown(f"最終取込: **#{last['番号']} {last['ファイル名']}**（{when_who}）")
-        st.dataframe(screen.uploads, hide_index=True, width="stretch")
+        html_table(screen.uploads_html)
 
 
 def png_download(make: Callable[[], bytes | None], file_name: str, key: str) -> None:

@@ -7,6 +7,7 @@ chart rows to Arrow, on every click cost the pages most of their rerun time.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,8 +19,19 @@ from kyosai import views
 from kyosai.calendar import month_label_long
 from kyosai.catalog import Event
 from kyosai.committee import CommitteeModel
-from kyosai.html_tables import cards_html, grouped_table_html, kpi_cards_html, rate_table_html
+from kyosai.html_tables import (
+    cards_html,
+    grouped_table_html,
+    kpi_cards_html,
+    rate_table_html,
+    sparkline_img,
+    text_table_html,
+)
 from kyosai.uploads import UploadDetail
+
+# The sparklines share one scale, 0-60 % or up to the highest rate shown if that is higher, so
+# the rows compare at a glance and no line is ever cut off.
+SPARK_MIN_TOP = 0.6
 
 
 @dataclass(frozen=True)
@@ -28,7 +40,7 @@ class OverviewScreen:
 
     model: views.OverviewModel
     kpi_cards: str
-    scorecard: pa.Table
+    scorecard_html: str
 
 
 @dataclass(frozen=True)
@@ -62,8 +74,8 @@ class DefinitionsScreen:
     """The データの定義 page, ready to send."""
 
     model: views.DefinitionsModel
-    catalogue: pa.Table
-    uploads: pa.Table
+    catalogue_html: str
+    uploads_html: str
     undated_events: str
 
 
@@ -82,7 +94,7 @@ class CommitteeScreen:
 class HistoryScreen:
     """The 取込履歴 list: the table, and a label per upload number for the chooser."""
 
-    table: pa.Table
+    table_html: str
     labels: dict[int, str]
 
     @property
@@ -114,7 +126,24 @@ def chart_spec(spec: dict[str, Any] | None) -> dict[str, Any] | None:
 def overview(model: views.OverviewModel) -> OverviewScreen:
     """The 概要 screen."""
     cards = [(k.label, k.value, k.delta, k.delta_caption, k.status) for k in model.kpis]
-    return OverviewScreen(model, kpi_cards_html(cards), arrow(model.scorecard))
+    frame = model.scorecard
+    highest = max((v for row in frame["推移"].to_list() for v in row if v is not None), default=0)
+    top = max(SPARK_MIN_TOP, math.ceil(highest * 10) / 10)
+    lines = [
+        sparkline_img(list(values), y_max=top, target=target, label=f"{name}の直近24か月の利用率")
+        for values, target, name in zip(
+            frame["推移"].to_list(), model.targets, frame["対象手続"].to_list(), strict=True
+        )
+    ]
+    shown = frame.with_columns(pl.Series("推移（直近24か月）", lines, dtype=pl.String)).drop("推移")
+    scorecard = grouped_table_html(
+        shown,
+        "制度",
+        group_header="制度",
+        markup_columns=frozenset({"推移（直近24か月）"}),
+        css_class="scorecard",
+    )
+    return OverviewScreen(model, kpi_cards_html(cards), scorecard)
 
 
 def trends(model: views.TrendModel) -> TrendScreen:
@@ -156,7 +185,11 @@ def table(model: views.TableModel) -> TableScreen:
 def definitions(model: views.DefinitionsModel) -> DefinitionsScreen:
     """The データの定義 screen."""
     undated = "\n".join(f"- {event.label}: {event.detail}" for event in model.undated_events)
-    return DefinitionsScreen(model, arrow(model.catalogue), arrow(model.uploads), undated)
+    catalogue = grouped_table_html(
+        model.catalogue, "制度", group_header="制度", css_class="catalogue"
+    )
+    uploads = text_table_html(model.uploads, "log")
+    return DefinitionsScreen(model, catalogue, uploads, undated)
 
 
 def committee(model: CommitteeModel) -> CommitteeScreen:
@@ -180,7 +213,7 @@ def history(frame: pl.DataFrame) -> HistoryScreen:
         number: f"#{number} {name}"
         for number, name in zip(frame["番号"].to_list(), frame["ファイル名"].to_list(), strict=True)
     }
-    return HistoryScreen(arrow(frame), labels)
+    return HistoryScreen(text_table_html(frame, "log"), labels)
 
 
 @dataclass(frozen=True)

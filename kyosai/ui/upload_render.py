@@ -131,7 +131,7 @@ def preview(plan: UploadPlan) -> bool:
         st.markdown(
             "**登録後のオンライン利用率**（年度の初めから取込の対象月まで。期間集計は年度累計）"
         )
-        render.rate_table(rate_table_html(plan.rates_after))
+        render.html_table(rate_table_html(plan.rates_after))
     if not plan.can_commit:
         st.info("登録済みの値とすべて同じです。登録するものはありません。")
         return False

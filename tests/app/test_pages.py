@@ -81,7 +81,10 @@ def test_overview_shows_latest_rates_and_status(app: AppTest) -> None:
     assert cards["(小) 加入手続き（R7.9）"] == "38.2%"
     assert cards["(倒) 加入手続き（R7.9）"] == "18.0%"
     assert len(cards) == 4  # the three procedures without counts get no card
-    scorecard = app.dataframe[0].value
+    scorecard = rate_frame(app, "scorecard")
+    assert len(scorecard) == 7
+    assert scorecard.iloc[0]["制度"] == "小規模企業共済"
+    assert html.count('<img class="spark"') == 4  # a trend line for each procedure with counts
     row = scorecard[scorecard["対象手続"] == "加入関係手続"].iloc[1]
     assert row["制度"] == "中小企業倒産防止共済"
     assert row["年度累計"] == "17.9%"
@@ -191,3 +194,20 @@ def test_trend_chart_can_be_saved_as_png(app: AppTest) -> None:
     assert not app.exception
     downloads = [d for d in app.get("download_button") if "PNG" in d.proto.label]
     assert len(downloads) == 1
+
+
+def test_trend_figures_table_on_request(app: AppTest) -> None:
+    app.switch_page("pages/trends.py").run()
+    assert not app.dataframe  # nothing sent until asked for
+    app.toggle(key="trend_points").set_value(True).run()
+    points = app.dataframe[0].value
+    assert list(points.columns) == [
+        "手続",
+        "期間",
+        "オンライン件数",
+        "全体件数",
+        "オンライン利用率",
+    ]
+    row = points[(points["手続"] == "(小) 加入手続き") & (points["期間"] == "R7.9")].iloc[0]
+    assert row["オンライン利用率"] == "38.2%"
+    assert round(1000 * row["オンライン件数"] / row["全体件数"]) == 382

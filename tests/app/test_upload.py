@@ -110,7 +110,7 @@ def test_history_undo_restores_the_figures(app: AppTest, db_path: Path) -> None:
     _drop(app, "r7q3.xlsx", long_xlsx(quarter_counts()))
     _confirm(app)
     app.switch_page("pages/history.py").run()
-    assert app.dataframe[0].value["番号"].tolist() == [2, 1]
+    assert rate_frame(app, "log")["番号"].tolist() == ["2", "1"]
     app.checkbox(key="undo_sure_2").check().run()
     app.button(key="undo_2").click().run()
     assert any("取込 #2 を取り消しました" in s.value for s in app.success)

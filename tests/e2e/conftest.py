@@ -14,7 +14,7 @@ Environment variables:
 
 Helpers for test modules (``from .conftest import ...``): ``wait_for_app``, ``goto_page``,
 ``screenshot``, ``assert_no_exception``, ``sidebar_nav_links``, ``sidebar_nav_labels``,
-``sidebar_nav_link``, ``read_dataframe``, ``GridText``, ``expect``, ``PAGES``.
+``sidebar_nav_link``, ``expect``, ``PAGES``. Tables are read with ``tests.html_table``.
 """
 
 from __future__ import annotations
@@ -69,17 +69,19 @@ DEFAULT_TIMEOUT_MS = 15_000
 
 
 class AppPage(NamedTuple):
-    """One page of the app: URL path (from the file name) and its title in st.navigation."""
+    """One page of the app: its name (the file name), its title in st.navigation, and its URL
+    path (the default page is served at ``/`` only; ``/overview`` is "Page not found")."""
 
     path: str
     title: str
+    url: str
 
 
 PAGES: tuple[AppPage, ...] = (
-    AppPage("overview", "概要"),
-    AppPage("trends", "利用率の推移"),
-    AppPage("table", "集計表"),
-    AppPage("definitions", "データの定義"),
+    AppPage("overview", "概要", ""),
+    AppPage("trends", "利用率の推移", "trends"),
+    AppPage("table", "集計表", "table"),
+    AppPage("definitions", "データの定義", "definitions"),
 )
 DEFAULT_PAGE = PAGES[0]
 
@@ -415,66 +417,3 @@ def sidebar_nav_link(page: Page, title: str) -> Locator:
     return sidebar_nav_links(page).filter(
         has=page.get_by_test_id("stMarkdownContainer").get_by_text(title, exact=True)
     )
-
-
-@dataclass(frozen=True)
-class GridText:
-    """The text of an ``st.dataframe`` as the grid shows it: header titles and cell strings."""
-
-    headers: list[str]
-    rows: list[list[str]]
-
-    def column(self, header: str) -> list[str]:
-        """The cells of one column, top to bottom."""
-        index = self.headers.index(header)
-        return [row[index] for row in self.rows]
-
-    def cell(self, row_label: str, header: str) -> str:
-        """The cell in the row whose first cell is ``row_label`` and the column ``header``."""
-        matches = [row for row in self.rows if row and row[0] == row_label]
-        assert len(matches) == 1, f"{len(matches)} rows labelled {row_label!r}: {self.rows}"
-        return matches[0][self.headers.index(header)]
-
-
-# glide-data-grid draws st.dataframe on a <canvas> and, after a short debounce, puts an
-# accessibility table (role="grid") inside it with the header titles and the cells' display
-# text. That table only holds the columns and rows in view, so wait until it holds them all.
-_GRID_COMPLETE_JS = """(table) => {
-    const cols = Number(table.getAttribute('aria-colcount'));
-    const rows = Number(table.getAttribute('aria-rowcount'));  // counts the header row
-    const headers = table.querySelectorAll('thead th[role="columnheader"]').length;
-    const bodyRows = [...table.querySelectorAll('tbody tr[role="row"]')];
-    return headers === cols && bodyRows.length === rows - 1
-        && bodyRows.every((tr) => tr.querySelectorAll('td[role="gridcell"]').length === cols);
-}"""
-_GRID_TEXT_JS = """(table) => ({
-    cols: Number(table.getAttribute('aria-colcount')),
-    rows: Number(table.getAttribute('aria-rowcount')),
-    headers: [...table.querySelectorAll('thead th[role="columnheader"]')].map(
-        (th) => th.textContent),
-    cells: [...table.querySelectorAll('tbody tr[role="row"]')].map(
-        (tr) => [...tr.querySelectorAll('td[role="gridcell"]')].map((td) => td.textContent)),
-})"""
-
-
-def read_dataframe(frame: Locator, timeout_ms: float = DEFAULT_TIMEOUT_MS) -> GridText:
-    """The full text of one ``st.dataframe`` (a ``stDataFrame`` locator) from the grid's
-    accessibility table, which holds what the canvas draws (e.g. ``38.2%``).
-
-    Fails if the grid does not show every column and row at once (it virtualises what is out
-    of view): widen the viewport with ``page.set_viewport_size`` before reading a wide table.
-    """
-    table = frame.locator('canvas[data-testid="data-grid-canvas"] table[role="grid"]')
-    table.wait_for(state="attached", timeout=timeout_ms)
-    handle = table.element_handle(timeout=timeout_ms)
-    try:
-        frame.page.wait_for_function(_GRID_COMPLETE_JS, arg=handle, timeout=timeout_ms)
-    except Exception as exc:
-        partial = handle.evaluate(_GRID_TEXT_JS)
-        pytest.fail(
-            f"the grid did not show all its cells within {timeout_ms:.0f} ms "
-            f"(columns or rows out of view?): {partial}\n{exc}",
-            pytrace=False,
-        )
-    text = handle.evaluate(_GRID_TEXT_JS)
-    return GridText(headers=list(text["headers"]), rows=[list(r) for r in text["cells"]])

@@ -33,11 +33,11 @@ NAV_TITLES = [p.title for p in PAGES]
 
 
 def page_url_pattern(server: AppServer, app_page: AppPage) -> re.Pattern[str]:
-    """The URL of a page; the default page is served at ``/`` as well as at its own path."""
+    """The URL of a page (the default page's is the app's root)."""
     base = re.escape(server.url)
-    path = re.escape(app_page.path)
+    path = re.escape(app_page.url)
     if app_page == DEFAULT_PAGE:
-        return re.compile(rf"^{base}/({path})?/?([?#].*)?$")
+        return re.compile(rf"^{base}/?([?#].*)?$")
     return re.compile(rf"^{base}/{path}/?([?#].*)?$")
 
 
@@ -58,9 +58,10 @@ def expect_page_shown(page: Page, app_page: AppPage) -> None:
 
 @pytest.mark.parametrize("app_page", PAGES, ids=[p.path for p in PAGES])
 def test_page_renders(page: Page, app_server: AppServer, app_page: AppPage) -> None:
-    goto_page(page, app_server, app_page.path)
+    goto_page(page, app_server, app_page.url)
 
     assert_no_exception(page)
+    expect(page.get_by_text("Page not found")).to_have_count(0)
     expect_page_shown(page, app_page)
     expect(page).to_have_url(page_url_pattern(app_server, app_page))
     screenshot(page, app_page.path)
@@ -97,7 +98,7 @@ def test_deep_link_on_fresh_server_runs_app_py(
     ``app.py`` (no set_page_config, no DB setup, sidebar lists file names). The app guards
     against this with ``kyosai.ui.routing.require_router()`` at the top of every page.
     """
-    goto_page(page, fresh_app_server, target.path)
+    goto_page(page, fresh_app_server, target.url)
 
     hint = ""
     if (APP_ROOT / "pages").is_dir():

@@ -25,7 +25,6 @@ from .conftest import (
     assert_no_exception,
     expect,
     goto_page,
-    read_dataframe,
     screenshot,
     sidebar_nav_link,
     wait_for_app,
@@ -167,15 +166,20 @@ def upload_and_confirm(page: Page, path: Path) -> int:
     return confirm(page)
 
 
-def shown_rate_tables(page: Page) -> list[HtmlTable]:
-    """The rate tables now on the page, read from the tables the browser shows."""
-    tables = page.get_by_test_id("stMain").locator("table.rates")
+def shown_tables(page: Page, table_class: str) -> list[HtmlTable]:
+    """The tables of that class now on the page, read from the tables the browser shows."""
+    tables = page.get_by_test_id("stMain").locator(f"table.{table_class}")
     expect(tables.first).to_be_visible()
     return [
         table
         for html in tables.evaluate_all("(ts) => ts.map((t) => t.outerHTML)")
-        for table in read_tables(html)
+        for table in read_tables(html, table_class)
     ]
+
+
+def shown_rate_tables(page: Page) -> list[HtmlTable]:
+    """The rate tables now on the page."""
+    return shown_tables(page, "rates")
 
 
 def read_rate_table(page: Page) -> HtmlTable:
@@ -347,7 +351,7 @@ def test_undo_in_history(page: Page, fresh_app_server: AppServer, tmp_path: Path
     expect(success).to_contain_text(f"取込 #{upload_id} を取り消しました")
     wait_for_app(page)
     expect(main.get_by_text(f"取込 #{upload_id} は取り消し済みです。")).to_be_visible()
-    uploads = read_dataframe(main.get_by_test_id("stDataFrame").first)
+    uploads = shown_tables(page, "log")[0]
     assert uploads.cell(str(upload_id), "状態").startswith("取消済み"), uploads.rows
     assert_no_exception(page)
     screenshot(page, "history-undone")

@@ -3,12 +3,21 @@ at or above target, merges the 期間集計 heading, and escapes every text."""
 
 from __future__ import annotations
 
+import base64
+import re
+
 import duckdb
 import polars as pl
 
 from kyosai.aggregates import stored_rate_table
 from kyosai.catalog import default_catalog
-from kyosai.html_tables import cards_html, grouped_table_html, rate_table_html
+from kyosai.html_tables import (
+    cards_html,
+    grouped_table_html,
+    rate_table_html,
+    sparkline_img,
+    text_table_html,
+)
 from kyosai.percent import format_tenths
 from kyosai.periods import Grain
 from tests.html_table import read_tables
@@ -72,3 +81,34 @@ def test_texts_are_escaped() -> None:
     cards = cards_html([("met", "◎ 達成", "<i>label</i>", "detail & more")])
     assert "<i>" not in cards and "&lt;i&gt;label&lt;/i&gt;" in cards
     assert "detail &amp; more" in cards
+
+
+def _svg_of(img: str) -> str:
+    source = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', img)
+    assert source is not None, img
+    return base64.b64decode(source.group(1)).decode("ascii")
+
+
+def test_sparkline_draws_every_month_and_the_target() -> None:
+    img = sparkline_img([0.1, None, 0.3, 0.6], y_max=0.6, target=0.2, label="<加入>の推移")
+    assert 'alt="&lt;加入&gt;の推移"' in img
+    svg = _svg_of(img)
+    points = re.search(r'polyline points="([^"]+)"', svg)
+    assert points is not None
+    coordinates = [tuple(map(float, p.split(","))) for p in points.group(1).split()]
+    # Three months with a rate; the gap keeps its place on the x axis; 60 % is the top edge.
+    assert [x for x, _ in coordinates] == [0.0, 60.0, 90.0]
+    assert coordinates[-1][1] == 0.0
+    target = re.search(r'y1="([0-9.]+)"', svg)
+    assert target is not None and abs(float(target.group(1)) - 24 * (1 - 0.2 / 0.6)) < 0.06
+    assert sparkline_img([None, None], y_max=0.6, target=0.2, label="x") == ""
+
+
+def test_text_table_escapes_and_right_aligns_numbers() -> None:
+    frame = pl.DataFrame({"番号": [2, 1], "ファイル名": ["<img src=x>.xlsx", "a&b.csv"]})
+    html = text_table_html(frame, "log")
+    assert "<img" not in html and "&lt;img src=x&gt;.xlsx" in html
+    assert '<td class="num">2</td>' in html
+    (table,) = read_tables(html, "log")
+    assert table.headers == ["番号", "ファイル名"]
+    assert table.rows == [["2", "<img src=x>.xlsx"], ["1", "a&b.csv"]]
