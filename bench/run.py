@@ -191,7 +191,7 @@ def main() -> None:
     os.chdir(ROOT)
     workdir = Path(tempfile.mkdtemp(prefix="kyosai-bench-"))
     os.environ["KYOSAI_DB"] = str(workdir / "app.duckdb")
-    reruns = 20
+    reruns = 20 if args.quick else 60
     repeats = 5 if args.quick else 20
     figures: dict[str, Any] = {}
     pages, ratios, bare = page_reruns(reruns)

@@ -92,15 +92,16 @@ def events(listing: EventListing) -> None:
 
 def downloads(model: TableModel) -> None:
     """CSV (UTF-8 with BOM, for Excel) and xlsx downloads of the shown table."""
-    csv_col, xlsx_col, _ = st.columns([1, 1, 3])
-    csv_col.download_button(
+    # One horizontal container (one block) rather than columns (four blocks): same row.
+    row = st.container(horizontal=True)
+    row.download_button(
         "CSV をダウンロード",
         data=model.csv_bytes,
         file_name=f"{model.file_stem}.csv",
         mime="text/csv",
         icon="⬇️",
     )
-    xlsx_col.download_button(
+    row.download_button(
         "Excel をダウンロード",
         data=model.xlsx_bytes,
         file_name=f"{model.file_stem}.xlsx",
