@@ -31,6 +31,7 @@ STYLE = """
 .kc td.num {text-align: right; font-variant-numeric: tabular-nums;}
 .kc td.met {background: #d9f0d3; font-weight: 700;}
 .kc td.scheme {font-weight: 700; text-align: center; background: #f2f5f9;}
+.kc th.label {text-align: left; background: #f2f5f9;}
 .kc .status {display: flex; flex-wrap: wrap; gap: .6rem; break-inside: avoid;}
 .kc .card {border: 3px solid; border-radius: 6px; padding: .5rem .8rem; min-width: 22rem;
   font-size: 1.15rem; color: #111;}
