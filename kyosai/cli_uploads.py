@@ -11,11 +11,12 @@ from pathlib import Path
 
 import duckdb
 
-from kyosai import backups, restore, store, uploads
+from kyosai import store, uploads
 from kyosai.calendar import FiscalQuarter, MonthParseError, month_label, parse_fiscal_quarter
 from kyosai.catalog import default_catalog
 from kyosai.ingest import UploadPlan, commit_plan, plan_upload, template_xlsx
 from kyosai.percent import format_tenths
+from kyosai.store import backups, restore
 
 EXIT_OK = 0
 EXIT_INPUT_PROBLEM = 1

@@ -13,7 +13,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from kyosai import backups, restore, store
+from kyosai import store
+from kyosai.store import backups, restore, schema
 from tests.cli_run import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +37,15 @@ def upload(con: duckdb.DuckDBPyConnection, tag: str, total: int = 1000) -> store
 def state(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame]:
     uploads = store.read_uploads(con).drop("uploaded_at", "undone_at")
     return store.read_counts(con), uploads
+
+
+def state_of(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The state held in a backup file, read without changing it."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return state(con)
+    finally:
+        con.close()
 
 
 def assert_same_state(
@@ -168,12 +178,12 @@ def test_restore_brings_back_the_exact_state(
     assert_same_state(state(sample_con), after_first)
     # The version moves on, so caches of the replaced state are dropped, never reused.
     assert restored.data_version == store.data_version(sample_con) == version + 1
-    assert restored.kept == backups.list_backups(db_path)[0].path  # the replaced DB, kept
-    safety = duckdb.connect(str(restored.kept), read_only=True)
-    try:
-        assert_same_state(state(safety), after_second)
-    finally:
-        safety.close()
+    # Like every commit, the restore is followed by a backup (of the restored state); the
+    # replaced DB is kept as the backup before it.
+    newest, kept = backups.list_backups(db_path)[:2]
+    assert restored.kept == kept.path and newest.data_version == restored.data_version
+    assert_same_state(state_of(newest.path), after_first)
+    assert_same_state(state_of(restored.kept), after_second)
     # The restored state is a working store: undo and upload behave as before.
     store.undo_upload(sample_con, first.upload_id, "t")
     assert store.read_counts(sample_con).height == 100
@@ -206,9 +216,9 @@ def test_restore_migrates_a_backup_from_an_older_schema(
     upload(sample_con, "a")
     old = backups.list_backups(db_path)[0].path
     expected = state(sample_con)
-    newer = (*store.MIGRATIONS, ("CREATE TABLE notes (note VARCHAR)",))
-    monkeypatch.setattr(store, "MIGRATIONS", newer)
-    monkeypatch.setattr(store, "SCHEMA_VERSION", len(newer))
+    newer = (*schema.MIGRATIONS, ("CREATE TABLE notes (note VARCHAR)",))
+    monkeypatch.setattr(schema, "MIGRATIONS", newer)
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", len(newer))
     store.migrate(sample_con)
     upload(sample_con, "b", 3000)
     restore.restore_backup(sample_con, old)
@@ -242,9 +252,10 @@ def test_cli_restore_lists_restores_and_refuses(tmp_path: Path) -> None:
         assert store.read_counts(con).height == 100
         assert store.read_uploads(con)["upload_id"].to_list() == [1]
 
-    newest = backups.list_backups(db)[0]
-    assert newest.data_version == 3  # the safety copy of the replaced DB
-    back = run_cli("restore", newest.path, "--db", db)
+    # Newest first: the restored state (version 4), then the safety copy of the replaced DB.
+    after_restore, safety = backups.list_backups(db)[:2]
+    assert (after_restore.data_version, safety.data_version) == (4, 3)
+    back = run_cli("restore", safety.path, "--db", db)
     assert back.returncode == 0, back.stderr
     with store.session(db) as con:
         assert_frame_equal(store.read_counts(con), expected)

@@ -3,7 +3,9 @@ while others read, and a second process (the CLI) waiting for the app to let go 
 
 from __future__ import annotations
 
+import importlib
 import logging
+import pkgutil
 import subprocess
 import sys
 import threading
@@ -18,10 +20,12 @@ import duckdb
 import polars as pl
 import pytest
 
-from kyosai import backups, store, store_base, store_uploads
+import kyosai.store
+from kyosai import store
 from kyosai.calendar import add_months
 from kyosai.catalog import default_catalog
 from kyosai.ingest import commit_plan, plan_upload
+from kyosai.store import backups
 from tests.cli_run import run_cli
 from tests.quarter_files import long_xlsx, quarter_counts
 
@@ -178,8 +182,11 @@ class NoLock:
 def test_without_the_lock_conflicts_are_retried_and_nothing_is_lost(
     db_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    for module in (store, store_base, store_uploads, backups):
-        monkeypatch.setattr(module, "WRITE_LOCK", NoLock())
+    # Every store module that takes the lock imports it from kyosai.store.db.
+    for info in pkgutil.iter_modules(kyosai.store.__path__, "kyosai.store."):
+        module = importlib.import_module(info.name)
+        if hasattr(module, "WRITE_LOCK"):
+            monkeypatch.setattr(module, "WRITE_LOCK", NoLock())
     store.connect(db_path).close()
     with caplog.at_level(logging.WARNING, logger="kyosai.store"):
         results = commit_in_pairs(db_path, lambda: store.session(db_path))

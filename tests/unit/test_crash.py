@@ -21,7 +21,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from kyosai import backups, store
+from kyosai import store
+from kyosai.store import backups
 from tests.crash_commit import FILE_NAME, crash_rows
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,6 +13,7 @@ from polars.testing import assert_frame_equal
 
 from kyosai import store
 from kyosai.calendar import months_between
+from kyosai.store import schema
 
 SAMPLE_PROCEDURES = ["shokibo_hozen", "shokibo_kanyu", "tosan_hozen", "tosan_kanyu"]
 SAMPLE_MONTHS = list(months_between(date(2023, 9, 1), date(2025, 9, 1)))
@@ -62,7 +63,7 @@ def test_fresh_db_reaches_schema_version(db_path: Path) -> None:
     con = store.connect(db_path, sample=False)
     try:
         assert db_path.exists()
-        assert store.SCHEMA_VERSION == len(store.MIGRATIONS) >= 1
+        assert store.SCHEMA_VERSION == len(schema.MIGRATIONS) >= 1
         assert store.schema_version(con) == store.SCHEMA_VERSION
         versions = [
             v for (v,) in con.sql("SELECT version FROM schema_version ORDER BY 1").fetchall()

@@ -10,23 +10,20 @@ from pathlib import Path
 
 import duckdb
 
-from kyosai import store
-from kyosai.backups import (
-    BOOKKEEPING_TABLES,
+from kyosai.store import schema
+from kyosai.store.backups import (
     BackupError,
     Fingerprint,
     backup_dir,
     copy_durably,
     fingerprint,
     fsync_dir,
-    ident,
     list_backups,
-    literal,
     table_names,
     take_backup,
     verify_backup,
 )
-from kyosai.store_base import (
+from kyosai.store.db import (
     WRITE_LOCK,
     DamagedError,
     checkpoint,
@@ -34,8 +31,11 @@ from kyosai.store_base import (
     first_row,
     now,
     open_waiting,
-    run_write,
+    sql_identifier,
+    sql_literal,
 )
+from kyosai.store.schema import BOOKKEEPING_TABLES, data_version, migrate
+from kyosai.store.writes import commit_write
 
 _ALIAS = "kyosai_restore"
 
@@ -58,7 +58,7 @@ def _migrated_copy(source: Path, folder: Path) -> Path:
     shutil.copyfile(source, scratch)
     con = duckdb.connect(str(scratch))
     try:
-        store.migrate(con)
+        migrate(con)
     finally:
         con.close()
     return scratch
@@ -66,25 +66,23 @@ def _migrated_copy(source: Path, folder: Path) -> Path:
 
 def _copy_contents(con: duckdb.DuckDBPyConnection, source: Path) -> int:
     live = str(first_row(con, "SELECT current_database()")[0])
-    con.execute(f"ATTACH {literal(str(source))} AS {_ALIAS} (READ_ONLY)")
+    con.execute(f"ATTACH {sql_literal(str(source))} AS {_ALIAS} (READ_ONLY)")
     try:
         tables = [t for t in table_names(con, live) if t not in BOOKKEEPING_TABLES]
         theirs = [t for t in table_names(con, _ALIAS) if t not in BOOKKEEPING_TABLES]
         if tables != theirs:
             raise BackupError("バックアップの表の構成が現在のデータベースと一致しません。")
 
-        def replace_all() -> int:
-            version = store.data_version(con) + 1
+        def replace_all() -> None:
             for table in tables:
-                target = f"{ident(live)}.main.{ident(table)}"
+                target = f"{sql_identifier(live)}.main.{sql_identifier(table)}"
+                source_table = f"{_ALIAS}.main.{sql_identifier(table)}"
                 con.execute(f"DELETE FROM {target}")
-                con.execute(
-                    f"INSERT INTO {target} BY NAME SELECT * FROM {_ALIAS}.main.{ident(table)}"
-                )
-            con.execute("UPDATE data_version SET version = ?", [version])
-            return version
+                con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM {source_table}")
 
-        return run_write(con, replace_all)
+        # The data version moves forward (commit_write bumps it), never back to the backup's.
+        commit_write(con, replace_all, f"restore from {source}")
+        return data_version(con)
     finally:
         con.execute(f"DETACH {_ALIAS}")
 
@@ -107,7 +105,7 @@ def restore_backup(con: duckdb.DuckDBPyConnection, source: Path) -> Restored:
             raise DamagedError(f"現在のデータベースが読み取れません（{error}）。") from error
         expected: Fingerprint = found
         scratch = None
-        if found.schema_version < store.SCHEMA_VERSION:
+        if found.schema_version < schema.SCHEMA_VERSION:
             scratch = _migrated_copy(source, backup_dir(live))
         try:
             if scratch is not None:
@@ -147,7 +145,13 @@ def replace_damaged(db_path: Path, source: Path) -> Restored:
     version = max(versions) + 1
     con = open_waiting(db_path, 0)
     try:
-        run_write(con, lambda: con.execute("UPDATE data_version SET version = ?", [version]))
+        # Set just below the new version: commit_write bumps it, and takes the first backup
+        # of the restored file.
+        commit_write(
+            con,
+            lambda: con.execute("UPDATE data_version SET version = ?", [version - 1]),
+            f"replacement of damaged {db_path}",
+        )
         checkpoint(con)
     finally:
         con.close()

@@ -13,18 +13,21 @@ from pathlib import Path
 
 import duckdb
 
-from kyosai import store
-from kyosai.store_base import WRITE_LOCK, checkpoint, db_file, first_row, now
+from kyosai.store import schema
+from kyosai.store.db import (
+    WRITE_LOCK,
+    StoreError,
+    checkpoint,
+    db_file,
+    first_row,
+    now,
+    sql_identifier,
+    sql_literal,
+)
+from kyosai.store.schema import BOOKKEEPING_TABLES, REQUIRED_TABLES
 
 BACKUP_DIR_NAME = "backups"
 KEEP = 10
-# The tables every kyosai DB has; a file without them is not a kyosai DB.
-REQUIRED_TABLES = frozenset(
-    {"schema_version", "data_version", "uploads", "monthly_counts", "upload_rows"}
-)
-# Not copied by a restore: schema_version describes the file itself, and data_version must only
-# ever grow, so that caches keyed on it never serve a model of a different state.
-BOOKKEEPING_TABLES = frozenset({"schema_version", "data_version"})
 _PARTIAL = ".partial"
 _NAME = re.compile(
     r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6})-(?P<version>\d+)(?:\.(?P<seq>\d+))?\.duckdb$"
@@ -33,7 +36,7 @@ _NAME = re.compile(
 log = logging.getLogger("kyosai.backups")
 
 
-class BackupError(store.StoreError):
+class BackupError(StoreError):
     """A backup that could not be made, verified or restored."""
 
 
@@ -67,16 +70,6 @@ class Fingerprint:
         return tuple(t for t in self.tables if t[0] not in BOOKKEEPING_TABLES)
 
 
-def ident(name: str) -> str:
-    """A quoted SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def literal(text: str) -> str:
-    """A quoted SQL string literal (for statements such as ATTACH that take no parameters)."""
-    return "'" + text.replace("'", "''") + "'"
-
-
 def backup_dir(db_path: Path) -> Path:
     """Where the backups of this DB file are kept: <db dir>/backups."""
     return db_path.parent / BACKUP_DIR_NAME
@@ -100,12 +93,13 @@ def fingerprint(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> F
         raise BackupError("kyosai のデータベースではありません（必要な表がありません）。")
     # One query for all tables: hash(t) hashes a whole row, and the sum ignores row order.
     parts = [
-        f"SELECT {literal(table)} AS name, count(*) AS n, "
-        f"coalesce(sum(hash(t)::HUGEINT), 0) AS checksum FROM {ident(name)}.main.{ident(table)} t"
+        f"SELECT {sql_literal(table)} AS name, count(*) AS n, "
+        f"coalesce(sum(hash(t)::HUGEINT), 0) AS checksum "
+        f"FROM {sql_identifier(name)}.main.{sql_identifier(table)} t"
         for table in tables
     ]
     versions = {
-        key: f"(SELECT max(version) FROM {ident(name)}.main.{key})"
+        key: f"(SELECT max(version) FROM {sql_identifier(name)}.main.{key})"
         for key in ("schema_version", "data_version")
     }
     rows = con.sql(
@@ -136,7 +130,7 @@ def verify_backup(path: Path, expected: Fingerprint | None = None) -> Fingerprin
         raise BackupError(f"{path.name} は壊れています（読み取れない部分があります）。") from None
     finally:
         con.close()
-    if not 1 <= found.schema_version <= store.SCHEMA_VERSION:
+    if not 1 <= found.schema_version <= schema.SCHEMA_VERSION:
         raise BackupError(
             f"{path.name} はこの版の kyosai では使えません（スキーマ版 {found.schema_version}）。"
         )
@@ -207,19 +201,15 @@ def _write_copy(con: duckdb.DuckDBPyConnection, target: Path) -> None:
     cursor = con.cursor()
     try:
         source = cursor.sql("SELECT current_database()").fetchall()[0][0]
-        cursor.execute(f"ATTACH '{_sql_text(str(target))}' AS kyosai_backup_target")
+        cursor.execute(f"ATTACH {sql_literal(str(target))} AS kyosai_backup_target")
         try:
-            cursor.execute(f'COPY FROM DATABASE "{source}" TO kyosai_backup_target')
+            cursor.execute(f"COPY FROM DATABASE {sql_identifier(source)} TO kyosai_backup_target")
         finally:
             cursor.execute("DETACH kyosai_backup_target")
     finally:
         cursor.close()
     with target.open("rb+") as handle:
         os.fsync(handle.fileno())
-
-
-def _sql_text(value: str) -> str:
-    return value.replace("'", "''")
 
 
 def take_backup(
@@ -263,7 +253,7 @@ def take_backup(
         return Backup(final, taken, expected.data_version)
 
 
-def after_commit(con: duckdb.DuckDBPyConnection) -> BackupOutcome:
+def backup_after_commit(con: duckdb.DuckDBPyConnection) -> BackupOutcome:
     """The backup that follows every commit; a failure is logged and returned, never raised."""
     try:
         return BackupOutcome(take_backup(con))

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
 
-from kyosai.store_base import WRITE_LOCK, StoreError, after_commit, first_row, now, run_write
-
-if TYPE_CHECKING:
-    from kyosai.backups import BackupOutcome
+from kyosai.store.backups import BackupOutcome
+from kyosai.store.db import StoreError, first_row, now
+from kyosai.store.writes import commit_write
 
 log = logging.getLogger("kyosai.store")
 
@@ -64,10 +62,10 @@ def blocking_upload(con: duckdb.DuckDBPyConnection, upload_id: int) -> int | Non
 
 def undo_upload(con: duckdb.DuckDBPyConnection, upload_id: int, undone_by: str) -> BackupOutcome:
     """Restore exactly the values an upload replaced, in one transaction; returns its backup."""
-    with WRITE_LOCK:
-        run_write(con, lambda: _reverse_upload(con, upload_id, undone_by))
-        log.debug("undo of upload %d: committed", upload_id)
-        return after_commit(con)
+    committed = commit_write(
+        con, lambda: _reverse_upload(con, upload_id, undone_by), f"undo of upload {upload_id}"
+    )
+    return committed.backup
 
 
 def _reverse_upload(con: duckdb.DuckDBPyConnection, upload_id: int, undone_by: str) -> None:
@@ -103,5 +101,4 @@ def _reverse_upload(con: duckdb.DuckDBPyConnection, upload_id: int, undone_by: s
         "UPDATE uploads SET undone_at = ?, undone_by = ? WHERE upload_id = ?",
         [now(), undone_by, upload_id],
     )
-    con.execute("UPDATE data_version SET version = version + 1")
     log.debug("undo of upload %d: written, committing", upload_id)

@@ -1,5 +1,5 @@
-"""The layer under the store and its backups: errors, transactions, the waiting open and the
-process-wide write lock."""
+"""The bottom of the store: errors, the process-wide write lock, transactions and their retry,
+the waiting open, and SQL quoting. Every other store module builds on this one."""
 
 from __future__ import annotations
 
@@ -12,13 +12,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import duckdb
-
-if TYPE_CHECKING:
-    from kyosai.backups import BackupOutcome
 
 T = TypeVar("T")
 
@@ -180,9 +177,11 @@ def db_file(con: duckdb.DuckDBPyConnection) -> Path:
     return Path(row[0])
 
 
-def after_commit(con: duckdb.DuckDBPyConnection) -> BackupOutcome:
-    """Checkpoint and take the verified backup that follows every commit; never raises."""
-    # Imported here: kyosai.backups builds on the store, which builds on this module.
-    from kyosai import backups
+def sql_identifier(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
 
-    return backups.after_commit(con)
+
+def sql_literal(text: str) -> str:
+    """A quoted SQL string literal (for statements such as ATTACH that take no parameters)."""
+    return "'" + text.replace("'", "''") + "'"

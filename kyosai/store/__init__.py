@@ -1,0 +1,79 @@
+"""DuckDB storage: the monthly counts, the upload record, migrations, backups and restore.
+
+The modules import only downwards:
+db (errors, lock, transactions) → schema (migrations, versions) → backups → writes (the one
+commit path: bump the data version, then back up) → uploads (record, undo) → counts (reads,
+write_upload, sample) → connection (open, session); restore builds on backups and writes.
+This package re-exports what callers outside the store use.
+"""
+
+from kyosai.store.backups import BackupError, BackupOutcome
+from kyosai.store.connection import DEFAULT_DB_PATH, connect, db_path_from_env, session
+from kyosai.store.counts import (
+    SAMPLE_FILE,
+    SAMPLE_UPLOAD_NAME,
+    SAMPLE_UPLOADER,
+    UploadResult,
+    latest_month,
+    load_sample,
+    read_counts,
+    read_sample_rows,
+    write_upload,
+)
+from kyosai.store.db import (
+    DEFAULT_WAIT_SECONDS,
+    LOCAL_ZONE,
+    WAIT_SECONDS_ENV,
+    BusyError,
+    DamagedError,
+    OutdatedError,
+    StoreError,
+    now,
+    transaction,
+    wait_seconds_from_env,
+)
+from kyosai.store.schema import SCHEMA_VERSION, data_version, migrate, schema_version
+from kyosai.store.uploads import (
+    blocking_upload,
+    find_upload_by_sha,
+    read_upload_rows,
+    read_uploads,
+    undo_upload,
+)
+
+__all__ = [
+    "DEFAULT_DB_PATH",
+    "DEFAULT_WAIT_SECONDS",
+    "LOCAL_ZONE",
+    "SAMPLE_FILE",
+    "SAMPLE_UPLOADER",
+    "SAMPLE_UPLOAD_NAME",
+    "SCHEMA_VERSION",
+    "WAIT_SECONDS_ENV",
+    "BackupError",
+    "BackupOutcome",
+    "BusyError",
+    "DamagedError",
+    "OutdatedError",
+    "StoreError",
+    "UploadResult",
+    "blocking_upload",
+    "connect",
+    "data_version",
+    "db_path_from_env",
+    "find_upload_by_sha",
+    "latest_month",
+    "load_sample",
+    "migrate",
+    "now",
+    "read_counts",
+    "read_sample_rows",
+    "read_upload_rows",
+    "read_uploads",
+    "schema_version",
+    "session",
+    "transaction",
+    "undo_upload",
+    "wait_seconds_from_env",
+    "write_upload",
+]
