@@ -146,6 +146,12 @@ class FiscalQuarter:
         """The fiscal quarter a month belongs to."""
         return cls(fiscal_year(month), fiscal_quarter(month))
 
+    @classmethod
+    def to_report(cls, latest: date | None, today: date) -> FiscalQuarter:
+        """The next quarter staff report: the one after the latest stored month, or the
+        current quarter when nothing is stored yet."""
+        return cls.of(latest).next() if latest is not None else cls.of(today)
+
 
 _QUARTER_RE = re.compile(r"^([RH])(\d{1,2})Q([1-4])$")
 

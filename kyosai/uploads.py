@@ -25,11 +25,15 @@ class UploadDetail:
     blocked_by: int | None
 
 
-def history(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Every upload, newest first, with Japanese column names."""
+# One clock for every place that lists uploads (取込履歴, データの定義, the pack, the CLI).
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def upload_log(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Every upload, newest first, with Japanese column names and its state in words."""
     return store.read_uploads(con).select(
         pl.col("upload_id").alias("番号"),
-        pl.col("uploaded_at").dt.strftime("%Y-%m-%d %H:%M:%S").alias("取込日時"),
+        pl.col("uploaded_at").dt.strftime(TIMESTAMP_FORMAT).alias("取込日時"),
         pl.col("uploaded_by").alias("取込者"),
         pl.col("file_name").alias("ファイル名"),
         pl.col("sha256").str.slice(0, 12).alias("sha256（先頭12桁）"),
@@ -40,7 +44,7 @@ def history(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         .then(pl.lit("有効"))
         .otherwise(
             pl.lit("取消済み（")
-            + pl.col("undone_at").dt.strftime("%Y-%m-%d %H:%M")
+            + pl.col("undone_at").dt.strftime(TIMESTAMP_FORMAT)
             + pl.lit("、")
             + pl.col("undone_by").fill_null("")
             + pl.lit("）")

@@ -15,12 +15,7 @@ class Problem:
     location: str
     found: str
     expected: str
-    message: str
-
-    @property
-    def text(self) -> str:
-        """What users read: the full sentence, which already starts with the location."""
-        return self.message
+    message: str  # what users read: the full sentence, starting with the location
 
 
 def make_problem(location: str, found: str, expected: str, body: str) -> Problem:

@@ -19,8 +19,6 @@ from kyosai.ingest import limits
 from kyosai.ingest.problems import FILE_LOCATION, Problem, make_problem
 from kyosai.ingest.quickscan import QUICK_PART_BYTES, quick_scan
 
-# Kept under its old name for callers that show the limit.
-MAX_BYTES = limits.MAX_UPLOAD_BYTES
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 UTF8_BOM = b"\xef\xbb\xbf"

@@ -10,7 +10,6 @@ Modes, from `.streamlit/secrets.toml`:
 
 from __future__ import annotations
 
-import getpass
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import Any
 
 import streamlit as st
 
+from kyosai.identity import login_name
 from kyosai.passwords import verify_password
 
 LOCAL_ADDRESSES = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -64,20 +64,13 @@ def sign_in_mode(secrets: Mapping[str, Any] | None = None) -> str:
     return "local" if listens_locally() else "locked"
 
 
-def _local_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "ローカル利用者"
-
-
 def access() -> Access:
     """The current user's access, decided afresh on every run."""
     secrets = _secrets()
     mode = sign_in_mode(secrets)
     settings = secrets.get("kyosai", {})
     if mode == "local":
-        return Access(mode, True, _local_user())
+        return Access(mode, True, login_name("ローカル利用者"))
     if mode == "oidc":
         if not st.user.is_logged_in:
             return Access(mode, False, "")
@@ -88,11 +81,6 @@ def access() -> Access:
         name = st.session_state.get(_STAFF_NAME)
         return Access(mode, bool(name), f"{name}（パスワード認証）" if name else "")
     return Access(mode, False, "")
-
-
-def is_staff() -> bool:
-    """Whether the current user may upload and undo."""
-    return access().is_staff
 
 
 def require_staff() -> str:

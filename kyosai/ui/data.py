@@ -40,7 +40,7 @@ _BUILDERS: dict[str, Callable[..., Any]] = {
     "committee": lambda con, today, schemes, first, last, created: screens.committee(
         committee(con, default_catalog(), list(schemes), first, last, created, today)
     ),
-    "history": lambda con, today: screens.history(uploads.history(con)),
+    "history": lambda con, today: screens.history(uploads.upload_log(con)),
     "upload_detail": lambda con, today, upload_id: screens.upload_detail(
         uploads.detail(con, default_catalog(), upload_id)
     ),

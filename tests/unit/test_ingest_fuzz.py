@@ -70,8 +70,10 @@ def con(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyCon
 def check(con: duckdb.DuckDBPyConnection, data: bytes, name: str) -> ParseResult:
     """parse_upload and plan_upload on the file: no crash, a clear outcome, nothing written."""
     result = parse_upload(data, name, CATALOG, TODAY)
-    assert all(CRASH not in p.text for p in result.problems), [p.text for p in result.problems]
-    assert all(p.text.startswith(p.location) for p in result.problems)
+    assert all(CRASH not in p.message for p in result.problems), [
+        p.message for p in result.problems
+    ]
+    assert all(p.message.startswith(p.location) for p in result.problems)
     assert result.ok == (not result.problems)
     assert result.problems or not result.rows.is_empty()
     counts, version = store.read_counts(con), store.data_version(con)

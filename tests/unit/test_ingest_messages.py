@@ -17,7 +17,7 @@ def test_count_problems_name_the_row() -> None:
     result = parse_upload(
         long_xlsx(quarter_counts(), damaged), "q.xlsx", default_catalog(), date(2026, 1, 10)
     )
-    texts = [problem.text for problem in result.problems]
+    texts = [problem.message for problem in result.problems]
     assert len(texts) == 2
     assert texts[0].startswith(
         "シート「件数」セル D4: オンライン件数（900）が全体件数（100、セル E4）"

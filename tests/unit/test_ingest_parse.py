@@ -73,7 +73,7 @@ def as_tuples(result: ParseResult) -> list[tuple[str, date, int, int]]:
 
 
 def texts(result: ParseResult) -> list[str]:
-    return [p.text for p in result.problems]
+    return [p.message for p in result.problems]
 
 
 OCT, NOV, DEC = date(2025, 10, 1), date(2025, 11, 1), date(2025, 12, 1)
@@ -493,7 +493,7 @@ def test_no_table_found() -> None:
     assert [p.location for p in result.problems] == ["ファイル"]
     assert "どのシート（「メモ」）にも件数の表が見つかりません" in result.problems[0].message
     csv_result = parse(b"a,b\n1,2\n", "x.csv")
-    assert "件数の表が見つかりません" in csv_result.problems[0].text
+    assert "件数の表が見つかりません" in csv_result.problems[0].message
 
 
 def test_table_without_any_counts() -> None:
@@ -545,7 +545,7 @@ def test_refused_bytes(data: bytes, expected: str) -> None:
     result = parse(data, "upload.bin")
     assert len(result.problems) == 1
     assert result.problems[0].location == "ファイル"
-    assert expected in result.problems[0].text
+    assert expected in result.problems[0].message
     assert result.rows.is_empty()
 
 

@@ -188,7 +188,7 @@ def read_back(result: ParseResult) -> dict[Key, tuple[int, int]]:
 def test_valid_tables_read_back_exactly(case: tuple[Table, bytes, str]) -> None:
     table, data, layout = case
     result = parse_upload(data, "upload", CATALOG, TODAY)
-    assert result.ok, [p.text for p in result.problems]
+    assert result.ok, [p.message for p in result.problems]
     assert result.layout == layout
     assert len(result.rows) == len(table.counts)
     assert read_back(result) == table.counts
@@ -231,12 +231,14 @@ def test_damaged_cell_is_reported_at_its_place(
         if excel
         else f"CSV {line}行目 {column_letters(column)}列"
     )
-    assert where in [p.location for p in result.problems], [p.text for p in result.problems]
+    assert where in [p.location for p in result.problems], [p.message for p in result.problems]
     assert len(result.rows) == len(table.counts) - 1
 
 
 def check_sane(result: ParseResult) -> None:
-    assert all(CRASH not in p.text for p in result.problems), [p.text for p in result.problems]
+    assert all(CRASH not in p.message for p in result.problems), [
+        p.message for p in result.problems
+    ]
     assert all(p.message.startswith(p.location) for p in result.problems)
     ids = {p.procedure_id for p in CATALOG.procedures}
     for r in result.rows.iter_rows(named=True):

@@ -346,7 +346,7 @@ def test_commit_then_undo_restores_counts_exactly(sample_db_file: Path, counts: 
     try:
         before = store.read_counts(con)
         p = plan(con, long_xlsx(counts))
-        assert p.ok, [problem.text for problem in p.parsed.problems]
+        assert p.ok, [problem.message for problem in p.parsed.problems]
         assume(p.can_commit)
         result = commit_plan(con, p, "tester")
         assert (result.rows_new, result.rows_revised, result.rows_unchanged) == (

@@ -118,7 +118,7 @@ def test_filled_template_round_trips_exactly() -> None:
     rows = data_rows(load(data)["入力"])
     values = {n: (n * 7, n * 31 + 5) for n in range(2, len(rows) + 2)}
     result = parse_upload(fill(data, values), "template.xlsx", catalog, AFTER_R7Q3)
-    assert result.ok, [p.text for p in result.problems]
+    assert result.ok, [p.message for p in result.problems]
     assert result.layout == "long"
     assert result.sheets == ["入力"]
     by_name = {
@@ -141,7 +141,7 @@ def test_partly_filled_template_reads_only_the_filled_months() -> None:
     # Mid-November: only October is known; November and December stay empty.
     values = {n: (1, 2) for n in range(2, 23) if (n - 2) % 3 == 0}
     result = parse_upload(fill(data, values), "t.xlsx", catalog, date(2025, 11, 20))
-    assert result.ok, [p.text for p in result.problems]
+    assert result.ok, [p.message for p in result.problems]
     assert set(result.rows["month"].to_list()) == {date(2025, 10, 1)}
     assert len(result.rows) == 7
 
@@ -154,7 +154,7 @@ def test_any_quarter_round_trips(quarter: FiscalQuarter) -> None:
     result = parse_upload(
         fill(data, {n: (0, 0) for n in range(2, count + 2)}), "t.xlsx", catalog, AFTER_R7Q3
     )
-    assert result.ok, [p.text for p in result.problems]
+    assert result.ok, [p.message for p in result.problems]
     assert len(result.rows) == count
 
 
@@ -163,4 +163,4 @@ def test_empty_template_says_nothing_was_entered() -> None:
         template_xlsx(default_catalog(), R7Q3), "t.xlsx", default_catalog(), AFTER_R7Q3
     )
     assert [p.location for p in result.problems] == ["シート「入力」"]
-    assert "件数が1件も入力されていません" in result.problems[0].text
+    assert "件数が1件も入力されていません" in result.problems[0].message

@@ -1,0 +1,90 @@
+"""The parser of `python -m kyosai …` and the dispatch to each command."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from kyosai import store
+from kyosai.cli import admin, tables, uploads
+from kyosai.cli.common import EXIT_INPUT_PROBLEM, EXIT_OK, EXIT_USAGE, say_problem
+from kyosai.periods import Grain
+
+DB_HELP = "DuckDB ファイル（既定: $KYOSAI_DB または data/kyosai.duckdb）"
+Handler = Callable[[argparse.Namespace], int]
+
+
+def parser() -> argparse.ArgumentParser:
+    """Every command and its options."""
+    root = argparse.ArgumentParser(
+        prog="python -m kyosai",
+        description="オンライン利用率の集計（小規模企業共済・倒産防止共済）",
+    )
+    commands = root.add_subparsers(dest="command", required=True)
+
+    def command(name: str, handler: Handler, help_text: str, *, db: bool = True) -> Any:
+        sub = commands.add_parser(name, help=help_text)
+        sub.set_defaults(handler=handler)
+        if db:
+            sub.add_argument("--db", help=DB_HELP)
+        return sub
+
+    init = command("init", tables.run_init, "データベースを作成する")
+    contents = init.add_mutually_exclusive_group()
+    contents.add_argument("--demo", action="store_true", help="サンプルデータを入れる（既定）")
+    contents.add_argument("--empty", action="store_true", help="空のデータベースを作る")
+
+    table = command("table", tables.run_table, "オンライン利用率の表を出力する")
+    table.add_argument(
+        "--columns", choices=[g.value for g in Grain], default=Grain.QUARTER_END.value
+    )
+    table.add_argument("--format", choices=["csv", "text"], default="csv")
+
+    importer = command("import", uploads.run_import, "件数ファイルを取り込む")
+    importer.add_argument("files", nargs="+", metavar="FILE")
+    importer.add_argument("--dry-run", action="store_true", help="確認内容だけを表示し、登録しない")
+    importer.add_argument("--by", help="取込者の名前（既定: ログイン名）")
+
+    command("history", uploads.run_history, "取込の記録を表示する")
+
+    undo = command("undo", uploads.run_undo, "取込を取り消す")
+    undo.add_argument("upload_id", type=int, metavar="UPLOAD_ID")
+    undo.add_argument("--by", help="取消者の名前（既定: ログイン名）")
+
+    template = command("template", tables.run_template, "入力用テンプレートを作る", db=False)
+    template.add_argument("--out", required=True, help="出力する .xlsx ファイル")
+    template.add_argument("--quarter", help="四半期（例: R7Q3 = 令和7年10〜12月）")
+    template.add_argument("--db", help="既定の四半期を決める DuckDB ファイル")
+
+    export = command("export", tables.run_export, "会議資料（xlsx）を書き出す")
+    export.add_argument("--out", required=True, help="出力する .xlsx ファイル")
+
+    restorer = command(
+        "restore",
+        admin.run_restore,
+        "バックアップから復元する（BACKUP を省くとバックアップの一覧を表示）",
+    )
+    restorer.add_argument("backup", nargs="?", metavar="BACKUP", help="バックアップのファイル")
+
+    command(
+        "hash-password",
+        admin.run_hash_password,
+        "職員パスワードのハッシュ（secrets.toml 用）を作る",
+        db=False,
+    )
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as exit_:
+        return EXIT_OK if exit_.code in (0, None) else EXIT_USAGE
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except store.StoreError as error:
+        say_problem(f"エラー: {error}")
+        return EXIT_INPUT_PROBLEM

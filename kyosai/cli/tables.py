@@ -1,0 +1,99 @@
+"""Commands that create the DB or write figures out: init, table, template and export."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import unicodedata
+from datetime import date
+from pathlib import Path
+
+from kyosai import store
+from kyosai.calendar import FiscalQuarter, MonthParseError, parse_fiscal_quarter
+from kyosai.catalog import default_catalog
+from kyosai.cli.common import EXIT_INPUT_PROBLEM, EXIT_OK, EXIT_USAGE, db_session, say_problem
+from kyosai.exports import csv_text, table_rows
+from kyosai.ingest import template_xlsx
+from kyosai.periods import Grain
+from kyosai.rates import rate_table
+
+
+def run_init(args: argparse.Namespace) -> int:
+    """Create the DB (with the sample data unless --empty), or describe the one there."""
+    path = store.db_path_from_env(args.db)
+    if path.exists():
+        say_problem(f"データベースは既にあります（変更しません）: {path}")
+        with db_session(args.db, sample=False) as con:
+            uploads = store.read_uploads(con).height
+            print(f"スキーマ版 {store.schema_version(con)}、アップロード {uploads} 件")
+        return EXIT_OK
+    with db_session(args.db, sample=not args.empty):
+        pass
+    contents = "空" if args.empty else "サンプルデータ入り"
+    print(f"データベースを作成しました（{contents}）: {path}")
+    return EXIT_OK
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _as_text(rows: list[list[str]]) -> str:
+    widths = [max(_display_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        padded = [
+            cell + " " * (width - _display_width(cell)) if index < 2 else cell.rjust(width)
+            for index, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(padded).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def run_table(args: argparse.Namespace) -> int:
+    """Print the rate table (CSV or aligned text)."""
+    with db_session(args.db) as con:
+        table = rate_table(store.read_counts(con), default_catalog(), Grain(args.columns))
+    rows = table_rows(table)
+    sys.stdout.write(csv_text(rows) if args.format == "csv" else _as_text(rows))
+    return EXIT_OK
+
+
+def _default_quarter(db: str | None) -> FiscalQuarter:
+    path = store.db_path_from_env(db)
+    latest = None
+    if path.exists():
+        with db_session(db) as con:
+            latest = store.latest_month(con)
+    return FiscalQuarter.to_report(latest, date.today())
+
+
+def run_template(args: argparse.Namespace) -> int:
+    """Write the long-layout template for a quarter."""
+    try:
+        quarter = parse_fiscal_quarter(args.quarter) if args.quarter else _default_quarter(args.db)
+    except MonthParseError as error:
+        say_problem(str(error))
+        return EXIT_USAGE
+    Path(args.out).write_bytes(template_xlsx(default_catalog(), quarter))
+    print(f"{quarter.label} のテンプレートを書き出しました: {args.out}")
+    return EXIT_OK
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Write the committee pack (all schemes, all data) to --out."""
+    # A missing DB is created with the sample data, as `table` does.
+    with db_session(args.db) as con:
+        # Imported here: the pack renders PNGs with vl-convert, which every other command
+        # would otherwise load at start-up (about 0.3 s).
+        from kyosai.pack import build_pack
+
+        data = build_pack(con, default_catalog(), date.today())
+    out = Path(args.out)
+    try:
+        out.write_bytes(data)
+    except OSError as error:
+        say_problem(f"{out}: 書き出せません（{error.strerror}）。")
+        return EXIT_INPUT_PROBLEM
+    print(out)
+    return EXIT_OK
