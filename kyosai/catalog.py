@@ -9,6 +9,8 @@ from datetime import date
 from functools import cache, cached_property
 from pathlib import Path
 
+import polars as pl
+
 from kyosai.calendar import fiscal_year_end, month_start
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -101,6 +103,10 @@ class Catalog:
         procedure = self.procedure(procedure_id)
         return f"({self.scheme(procedure.scheme_id).short_label}) {procedure.short_name}"
 
+    def events_for(self, procedure_ids: list[str]) -> list[Event]:
+        """The events that concern any of these procedures, in the catalogue's order."""
+        return [e for e in self.events if any(e.applies_to(pid) for pid in procedure_ids)]
+
     def find_scheme(self, text: str) -> Scheme | None:
         """The scheme named by `text`, its short label or one of its aliases."""
         key = normalise_name(text)
@@ -118,6 +124,37 @@ class Catalog:
             if key in {normalise_name(name) for name in names}:
                 return procedure
         return None
+
+
+def catalog_frame(catalog: Catalog) -> pl.DataFrame:
+    """One row per procedure in display order: row_order, ids, names, row_label and target."""
+    return pl.DataFrame(
+        {
+            "row_order": list(range(len(catalog.procedures))),
+            "procedure_id": [p.procedure_id for p in catalog.procedures],
+            "scheme_id": [p.scheme_id for p in catalog.procedures],
+            "scheme": [catalog.scheme(p.scheme_id).name for p in catalog.procedures],
+            "procedure": [p.name for p in catalog.procedures],
+            "row_label": [catalog.row_label(p.procedure_id) for p in catalog.procedures],
+            "target_tenths": [p.target_tenths for p in catalog.procedures],
+        },
+        schema_overrides={"row_order": pl.Int32, "target_tenths": pl.Int64},
+    )
+
+
+def in_catalog_order(frame: pl.DataFrame, catalog: Catalog, *then: str) -> pl.DataFrame:
+    """The frame with each row's `row_label`, sorted in catalogue order, then by `then`.
+
+    A procedure the catalogue does not know (one removed since) keeps its id as its label and
+    comes last.
+    """
+    labels = catalog_frame(catalog).select("procedure_id", "row_order", "row_label")
+    return (
+        frame.join(labels, on="procedure_id", how="left")
+        .with_columns(pl.col("row_label").fill_null(pl.col("procedure_id")))
+        .sort(pl.col("row_order"), *then, nulls_last=True)
+        .drop("row_order")
+    )
 
 
 def normalise_name(text: str) -> str:

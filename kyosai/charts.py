@@ -6,16 +6,19 @@ import json
 import math
 from collections.abc import Sequence
 from datetime import date
-from functools import cache
-from pathlib import Path
 from typing import Any, cast
 
 import altair as alt
 import polars as pl
-import vl_convert as vlc
 
-from kyosai.calendar import MonthParseError, add_months, month_start, parse_month
-from kyosai.catalog import Event
+from kyosai.calendar import (
+    MonthParseError,
+    add_months,
+    fiscal_year_label,
+    month_start,
+    parse_month,
+)
+from kyosai.catalog import Catalog, Event
 from kyosai.percent import format_tenths
 
 # Okabe–Ito, reordered so the first series get the strongest contrasts on white; yellow last.
@@ -23,9 +26,6 @@ PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#0
 # Shapes let series be told apart without colour (projectors, grey-scale prints).
 SHAPES = ["circle", "square", "diamond", "triangle-up", "cross", "triangle-right", "triangle-left"]
 EMPTY_MESSAGE = "表示できるデータがありません"
-NOTO_DIR = Path("/usr/share/fonts/opentype/noto")
-# vl-convert cannot measure a browser container, so PNG export uses this width instead.
-EXPORT_WIDTH = 960
 # Above this many periods only some get a label, or they collide on a projector.
 MAX_TICKS = 13
 EVENT_COLOR = "#7b3294"
@@ -232,22 +232,27 @@ def trend_chart(
     return _configure(alt.LayerChart(layer=layers, **size), font)
 
 
-@cache
-def _register_fonts() -> None:
-    # Once per process: vl-convert rescans the directory on every registration.
-    if NOTO_DIR.is_dir():
-        vlc.register_font_directory(str(NOTO_DIR))
+def deadline_label(fiscal_year: int) -> str:
+    """The label of a deadline rule, for example `取組期限 令和7年度末`."""
+    return f"取組期限 {fiscal_year_label(fiscal_year)}末"
 
 
-def chart_to_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
-    """The chart as PNG bytes, rendered by vl-convert with the Noto CJK fonts."""
-    return spec_to_png(json.loads(chart.to_json()), scale)
-
-
-def spec_to_png(spec: dict[str, Any], scale: float = 2.0) -> bytes:
-    """A Vega-Lite spec as PNG bytes, rendered by vl-convert with the Noto CJK fonts."""
-    _register_fonts()
-    spec = dict(spec)
-    if spec.get("width") == "container":
-        spec["width"] = EXPORT_WIDTH
-    return vlc.vegalite_to_png(json.dumps(spec), scale=scale)
+def catalog_trend_chart(
+    series: pl.DataFrame,
+    catalog: Catalog,
+    procedure_ids: list[str],
+    *,
+    title: str,
+    height: int = 360,
+) -> alt.LayerChart:
+    """The trend chart of these procedures: the highest of their targets, their deadlines and
+    the dated events that concern them, from the catalogue."""
+    procedures = [catalog.procedure(pid) for pid in procedure_ids]
+    return trend_chart(
+        series,
+        target=max((p.target for p in procedures), default=0.2),
+        deadlines=sorted({(p.deadline_month, deadline_label(p.deadline_fy)) for p in procedures}),
+        events=[e for e in catalog.events_for(procedure_ids) if e.when is not None],
+        title=title,
+        height=height,
+    )

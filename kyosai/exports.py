@@ -11,6 +11,7 @@ from kyosai.percent import format_tenths_number
 from kyosai.rates import RateTable
 
 PERIOD_GROUP_HEADING = "期間集計"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -78,14 +79,13 @@ def table_xlsx_bytes(table: RateTable, title: str) -> bytes:
         row = header_row + offset
         sheet.write_string(row, 0, safe_text(record["scheme"]), text)
         sheet.write_string(row, 1, safe_text(record["procedure"]), text)
-        target = table.target_tenths(record["procedure_id"])
         for col, key in enumerate(table.keys, start=2):
             tenths = record[key]
             if tenths is None:
                 sheet.write_blank(row, col, None, text)
             else:
                 # The shown figure, not the raw ratio: Excel must display exactly what kyosai does.
-                cell_format = met if tenths >= target else percent
+                cell_format = met if table.meets_target(record["procedure_id"], tenths) else percent
                 sheet.write_number(row, col, tenths / 1000, cell_format)
     sheet.set_column(0, 0, 22)
     sheet.set_column(1, 1, 30)

@@ -13,10 +13,9 @@ from html import escape
 
 import polars as pl
 
+from kyosai.exports import PERIOD_GROUP_HEADING
 from kyosai.percent import format_tenths
 from kyosai.rates import RateTable
-
-FY_HEADER = "期間集計"
 
 
 def rate_table_html(table: RateTable) -> str:
@@ -28,17 +27,16 @@ def rate_table_html(table: RateTable) -> str:
         f'<th rowspan="2">{escape(table.periods[i].label)}</th>' for i in single
     )
     if fy:
-        top += f'<th colspan="{len(fy)}">{FY_HEADER}</th>'
+        top += f'<th colspan="{len(fy)}">{PERIOD_GROUP_HEADING}</th>'
     second = "".join(f"<th>{escape(table.periods[i].label)}</th>" for i in fy)
     keys = table.keys
     order = single + fy
     body = []
     for record in table.wide().iter_rows(named=True):
-        target = table.target_tenths(record["procedure_id"])
         cells = [f'<th scope="row" class="label">{escape(record["row_label"])}</th>']
         for index in order:
             tenths = record[keys[index]]
-            css = "num met" if tenths is not None and tenths >= target else "num"
+            css = "num met" if table.meets_target(record["procedure_id"], tenths) else "num"
             cells.append(f'<td class="{css}">{format_tenths(tenths)}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (

@@ -16,11 +16,13 @@ import polars as pl
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from kyosai import charts, store
+from kyosai import chart_png, charts
 from kyosai.calendar import month_label
 from kyosai.catalog import Catalog
-from kyosai.committee import CommitteeModel, committee
+from kyosai.committee import CommitteeChoice, CommitteeModel, committee
 from kyosai.exports import PERIOD_GROUP_HEADING
+from kyosai.status import LOOKS, Status, legend
+from kyosai.uploads import SHA_COLUMN, upload_log
 from kyosai.views import SAMPLE_NOTICE, definitions_text
 
 SHEETS = ("スコアカード", "利用率", "月次件数", "定義", "グラフ", "取込の記録")
@@ -30,16 +32,14 @@ RATE_NOTE = (
     "各月の率の平均ではない）。0.1% 単位で四捨五入。R7.9 などは単月の値、期間集計は年度"
     "（4月〜翌3月）ごとの集計。空欄はデータなし。太字・網掛けは利用目標以上。"
 )
-NO_DATA_MARK = "—"
-# Light fills; the symbol in the same cell carries the meaning when printed in grey-scale.
-STATUS_FILLS = {"met": "#E2EFDA", "progress": "#FFF2CC", "missed": "#FCE4D6"}
-MET_FILL = "#E2EFDA"
+MET_FILL = LOOKS[Status.MET].fill
 HEADER_FILL = "#DDEBF7"
 # A4 landscape with 1.8 cm margins leaves about 26 cm of width, ~980 px at 96 dpi.
 CHART_WIDTH_PX = 980
 DEFAULT_ROW_PX = 20
 DEFINITIONS_WIDTH = 110
 SCORECARD_WIDTHS = (14, 30, 16, 12, 40)
+UPLOAD_WIDTHS = {"番号": 7, "取込日時": 20, "取込者": 16, "ファイル名": 40, "状態": 34}
 
 
 def _png_size(png: bytes) -> tuple[int, int, float, float]:
@@ -89,11 +89,13 @@ class _Formats:
         self.met = book.add_format(
             {"border": 1, "num_format": "0.0%", "bold": True, "bg_color": MET_FILL}
         )
+        # Light fills; the mark in the same cell carries the meaning in grey-scale.
         self.status = {
-            style: book.add_format({"border": 1, "bold": True, "bg_color": fill, "align": "center"})
-            for style, fill in STATUS_FILLS.items()
+            look.css: book.add_format(
+                {"border": 1, "bold": True, "bg_color": look.fill, "align": "center"}
+            )
+            for look in LOOKS.values()
         }
-        self.status_none = book.add_format({"border": 1, "align": "center"})
         self.paragraph = book.add_format({"text_wrap": True, "valign": "top"})
         self.paragraph_heading = book.add_format({"bold": True, "font_size": 12})
 
@@ -165,14 +167,14 @@ def _write_scorecard(book: xlsxwriter.Workbook, model: CommitteeModel, fmt: _For
     missing = model.scorecard.height - len(model.status)
     if missing > 0:
         # The model judges only procedures with counts; the others are said to have none.
-        sheet.write_string(row, 0, f"{NO_DATA_MARK} データなし", fmt.status_none)
+        no_data = LOOKS[Status.NO_DATA]
+        sheet.write_string(
+            row, 0, f"{no_data.mark} {Status.NO_DATA.value}", fmt.status[no_data.css]
+        )
         sheet.write_string(row, 1, f"上記以外の {missing} 手続", fmt.text)
         sheet.merge_range(row, 2, row, 4, "件数がまだ登録されていないため、判定しません", fmt.text)
         row += 1
-    legend = (
-        "◎ 達成　△ 進行中（取組期間内・目標未満）　× 未達（取組期間後も目標未満）　— データなし"
-    )
-    sheet.write_string(row + 1, 0, legend, fmt.note)
+    sheet.write_string(row + 1, 0, legend(), fmt.note)
     sheet.write_string(row + 2, 0, "判定の基準は「定義」シートを参照。", fmt.note)
 
     for col, width in enumerate(SCORECARD_WIDTHS):
@@ -201,16 +203,14 @@ def _write_rates(book: xlsxwriter.Workbook, model: CommitteeModel, fmt: _Formats
     for offset, record in enumerate(wide.iter_rows(named=True), start=1):
         row = header_row + offset
         sheet.write_string(row, 0, record["row_label"], fmt.text)
-        target = table.target_tenths(record["procedure_id"])
         for col, key in enumerate(table.keys, start=1):
             tenths = record[key]
             if tenths is None:
                 sheet.write_blank(row, col, None, fmt.text)
             else:
                 # The shown figure (tenths / 1000), so Excel displays exactly what kyosai does.
-                sheet.write_number(
-                    row, col, tenths / 1000, fmt.met if tenths >= target else fmt.percent
-                )
+                met = table.meets_target(record["procedure_id"], tenths)
+                sheet.write_number(row, col, tenths / 1000, fmt.met if met else fmt.percent)
     note_row = header_row + wide.height + 2
     sheet.merge_range(note_row, 0, note_row, max(last_col, 1), RATE_NOTE, fmt.wrap_note)
     sheet.set_row(note_row, 48)
@@ -309,7 +309,7 @@ def _write_charts(book: xlsxwriter.Workbook, model: CommitteeModel, fmt: _Format
         if index:
             breaks.append(row)
         sheet.write_string(row, 0, chart.scheme_name, fmt.heading)
-        png = charts.spec_to_png(chart.spec)
+        png = chart_png.spec_to_png(chart.spec)
         width, height, dpi_x, dpi_y = _png_size(png)
         # Excel sizes an image by its dpi; the scale brings it to one landscape page width.
         shown_width = width * 96 / dpi_x
@@ -332,13 +332,6 @@ def _write_charts(book: xlsxwriter.Workbook, model: CommitteeModel, fmt: _Format
     _page_setup(sheet, model, None)
 
 
-def _upload_state(record: dict[str, Any]) -> str:
-    if record["undone_at"] is None:
-        return "有効"
-    when = record["undone_at"].strftime("%Y-%m-%d %H:%M")
-    return f"取消済み（{when}、{record['undone_by'] or ''}）"
-
-
 def _write_uploads(
     book: xlsxwriter.Workbook, model: CommitteeModel, fmt: _Formats, uploads: pl.DataFrame
 ) -> None:
@@ -346,28 +339,28 @@ def _write_uploads(
     sheet.write_string(0, 0, "取込の記録", fmt.title)
     sheet.write_string(1, 0, "各数値がどのファイルから来たかの記録（新しい順）", fmt.note)
     header_row = 3
-    headers = ["番号", "取込日時", "取込者", "ファイル名", "新規", "修正", "変更なし", "状態"]
-    for col, name in enumerate(headers):
+    # The printed record names files, not hashes: 取込履歴 shows those.
+    uploads = uploads.drop(SHA_COLUMN, strict=False)
+    for col, name in enumerate(uploads.columns):
         sheet.write_string(header_row, col, name, fmt.header)
+    numeric = {name for name, dtype in uploads.schema.items() if dtype.is_numeric()}
     for offset, record in enumerate(uploads.iter_rows(named=True), start=1):
         row = header_row + offset
-        # Names and file names come from users: write_string keeps "=..." inert text.
-        sheet.write_number(row, 0, record["upload_id"], fmt.integer)
-        sheet.write_string(row, 1, record["uploaded_at"].strftime("%Y-%m-%d %H:%M:%S"), fmt.text)
-        sheet.write_string(row, 2, str(record["uploaded_by"]), fmt.text)
-        sheet.write_string(row, 3, str(record["file_name"]), fmt.wrap)
-        sheet.write_number(row, 4, record["rows_new"], fmt.count)
-        sheet.write_number(row, 5, record["rows_revised"], fmt.count)
-        sheet.write_number(row, 6, record["rows_unchanged"], fmt.count)
-        sheet.write_string(row, 7, _upload_state(record), fmt.text)
-    for col, width in enumerate([7, 20, 16, 40, 8, 8, 10, 34]):
+        for col, (name, value) in enumerate(record.items()):
+            if name in numeric:
+                sheet.write_number(row, col, value, fmt.integer if col == 0 else fmt.count)
+            else:
+                # Names and file names come from users: write_string keeps "=..." inert text.
+                sheet.write_string(row, col, str(value or ""), fmt.wrap)
+    for col, width in enumerate(UPLOAD_WIDTHS.get(name, 12) for name in uploads.columns):
         sheet.set_column(col, col, width)
     sheet.freeze_panes(header_row + 1, 0)
     _page_setup(sheet, model, header_row)
 
 
 def committee_pack_xlsx(model: CommitteeModel, uploads: pl.DataFrame, definitions: str) -> bytes:
-    """The committee pack as xlsx bytes: scorecard, rates, counts, definitions, charts, uploads."""
+    """The committee pack as xlsx bytes: scorecard, rates, counts, definitions, charts, uploads
+    (the upload log as kyosai.uploads.upload_log lists it)."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
     book.set_properties({"title": model.title, "subject": "共済小委員会 資料（オンライン利用率）"})
@@ -384,6 +377,6 @@ def committee_pack_xlsx(model: CommitteeModel, uploads: pl.DataFrame, definition
 
 def build_pack(con: duckdb.DuckDBPyConnection, catalog: Catalog, today: date) -> bytes:
     """The default pack: every scheme, all data, with the upload record and definitions."""
-    scheme_ids = [scheme.scheme_id for scheme in catalog.schemes]
-    model = committee(con, catalog, scheme_ids, None, None, None, today)
-    return committee_pack_xlsx(model, store.read_uploads(con), definitions_text())
+    choice = CommitteeChoice(tuple(scheme.scheme_id for scheme in catalog.schemes))
+    model = committee(con, catalog, choice, today)
+    return committee_pack_xlsx(model, upload_log(con), definitions_text())

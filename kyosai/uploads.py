@@ -9,7 +9,7 @@ import polars as pl
 
 from kyosai import store
 from kyosai.calendar import month_label
-from kyosai.catalog import Catalog
+from kyosai.catalog import Catalog, in_catalog_order
 
 CHANGE_LABELS = {"new": "新規", "revised": "修正", "unchanged": "変更なし"}
 
@@ -27,6 +27,7 @@ class UploadDetail:
 
 # One clock for every place that lists uploads (取込履歴, データの定義, the pack, the CLI).
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
+SHA_COLUMN = "sha256（先頭12桁）"
 
 
 def upload_log(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -36,7 +37,7 @@ def upload_log(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         pl.col("uploaded_at").dt.strftime(TIMESTAMP_FORMAT).alias("取込日時"),
         pl.col("uploaded_by").alias("取込者"),
         pl.col("file_name").alias("ファイル名"),
-        pl.col("sha256").str.slice(0, 12).alias("sha256（先頭12桁）"),
+        pl.col("sha256").str.slice(0, 12).alias(SHA_COLUMN),
         pl.col("rows_new").alias("新規"),
         pl.col("rows_revised").alias("修正"),
         pl.col("rows_unchanged").alias("変更なし"),
@@ -53,39 +54,34 @@ def upload_log(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     )
 
 
+def _thousands(column: pl.Expr) -> pl.Expr:
+    # 12345 → "12,345", as the preview and the CLI write counts.
+    return column.map_elements(lambda n: f"{n:,}", pl.String)
+
+
 def detail(con: duckdb.DuckDBPyConnection, catalog: Catalog, upload_id: int) -> UploadDetail:
     """The figures one upload brought and the values they replaced."""
     uploads = store.read_uploads(con).filter(pl.col("upload_id") == upload_id)
     if uploads.is_empty():
         raise store.StoreError(f"取込 #{upload_id} はありません。")
     record = uploads.row(0, named=True)
-    labels = {p.procedure_id: catalog.row_label(p.procedure_id) for p in catalog.procedures}
-    order = {p.procedure_id: i for i, p in enumerate(catalog.procedures)}
-    rows = store.read_upload_rows(con, upload_id).sort(
-        pl.col("procedure_id").replace_strict(order, default=len(order)), "month"
-    )
-    table = pl.DataFrame(
-        [
-            {
-                "手続": labels.get(r["procedure_id"], r["procedure_id"]),
-                "年月": month_label(r["month"]),
-                "オンライン件数": r["online"],
-                "全体件数": r["total"],
-                "区分": CHANGE_LABELS[r["change"]],
-                "変更前（オンライン/全体）": (
-                    f"{r['old_online']:,} / {r['old_total']:,}" if r["change"] == "revised" else ""
-                ),
-            }
-            for r in rows.iter_rows(named=True)
-        ],
-        schema={
-            "手続": pl.String,
-            "年月": pl.String,
-            "オンライン件数": pl.Int64,
-            "全体件数": pl.Int64,
-            "区分": pl.String,
-            "変更前（オンライン/全体）": pl.String,
-        },
+    rows = in_catalog_order(store.read_upload_rows(con, upload_id), catalog, "month")
+    table = rows.select(
+        pl.col("row_label").alias("手続"),
+        pl.col("month").map_elements(month_label, pl.String).alias("年月"),
+        pl.col("online").alias("オンライン件数"),
+        pl.col("total").alias("全体件数"),
+        pl.col("change").replace_strict(CHANGE_LABELS, return_dtype=pl.String).alias("区分"),
+        pl.when(pl.col("change") == "revised")
+        .then(
+            pl.format(
+                "{} / {}",
+                _thousands(pl.col("old_online")),
+                _thousands(pl.col("old_total")),
+            )
+        )
+        .otherwise(pl.lit(""))
+        .alias("変更前（オンライン/全体）"),
     )
     undone = record["undone_at"] is not None
     return UploadDetail(

@@ -6,7 +6,7 @@ from kyosai.ui.routing import require_router
 require_router()
 options = data.filter_options()
 choice = committee_render.controls(options.months, options.schemes)
-screen = data.committee_screen(**choice)
+screen = data.committee_screen(choice)
 committee_render.header(screen)
 committee_render.tables(screen)
 committee_render.charts(screen)

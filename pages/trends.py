@@ -18,4 +18,4 @@ else:
     st.vega_lite_chart(screen.chart_spec, theme=None, width="stretch")
     render.png_download(lambda: data.trend_png(filters), "online_rate_trend.png", "trend_png")
     render.points_table(screen.points)
-render.events(screen.events)
+render.events(screen.events_markdown)

@@ -17,7 +17,7 @@ from kyosai.calendar import (
     fiscal_year_start,
     month_label,
 )
-from kyosai.catalog import Catalog
+from kyosai.catalog import Catalog, in_catalog_order
 from kyosai.ingest.parse import ParseResult, parse_upload
 from kyosai.percent import format_points, format_tenths, tenths_expr
 from kyosai.periods import Grain
@@ -84,40 +84,25 @@ def sha256_of(data: bytes) -> str:
 
 def _diff(stored: pl.DataFrame, rows: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
     # `stored` holds every procedure; the left join keeps only the uploaded ones.
-    labels = pl.DataFrame(
-        {
-            "procedure_id": [p.procedure_id for p in catalog.procedures],
-            "row_label": [catalog.row_label(p.procedure_id) for p in catalog.procedures],
-            "row_order": list(range(len(catalog.procedures))),
-        }
+    changes = rows.join(
+        stored.select(
+            "procedure_id",
+            "month",
+            pl.col("online").alias("old_online"),
+            pl.col("total").alias("old_total"),
+        ),
+        on=["procedure_id", "month"],
+        how="left",
+    ).with_columns(
+        change=pl.when(pl.col("old_total").is_null())
+        .then(pl.lit("new"))
+        .when((pl.col("old_online") == pl.col("online")) & (pl.col("old_total") == pl.col("total")))
+        .then(pl.lit("unchanged"))
+        .otherwise(pl.lit("revised")),
+        tenths=tenths_expr(),
+        old_tenths=tenths_expr("old_online", "old_total"),
     )
-    return (
-        rows.join(
-            stored.select(
-                "procedure_id",
-                "month",
-                pl.col("online").alias("old_online"),
-                pl.col("total").alias("old_total"),
-            ),
-            on=["procedure_id", "month"],
-            how="left",
-        )
-        .with_columns(
-            change=pl.when(pl.col("old_total").is_null())
-            .then(pl.lit("new"))
-            .when(
-                (pl.col("old_online") == pl.col("online"))
-                & (pl.col("old_total") == pl.col("total"))
-            )
-            .then(pl.lit("unchanged"))
-            .otherwise(pl.lit("revised")),
-            tenths=tenths_expr(),
-            old_tenths=tenths_expr("old_online", "old_total"),
-        )
-        .join(labels, on="procedure_id", how="left")
-        .sort("row_order", "month")
-        .drop("row_order")
-    )
+    return in_catalog_order(changes, catalog, "month")
 
 
 def _counts_after(stored: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
@@ -130,7 +115,6 @@ def _counts_after(stored: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def _jump_warnings(after: pl.DataFrame, rows: pl.DataFrame, catalog: Catalog) -> list[str]:
-    order = {p.procedure_id: i for i, p in enumerate(catalog.procedures)}
     # One query, and only the few jumps reach Python: the comparison itself is vectorised.
     jumps = (
         after.lazy()
@@ -141,20 +125,18 @@ def _jump_warnings(after: pl.DataFrame, rows: pl.DataFrame, catalog: Catalog) ->
             previous_month=pl.col("month").shift(1).over("procedure_id"),
         )
         .join(rows.lazy().select("procedure_id", "month"), on=["procedure_id", "month"], how="semi")
-        .sort(pl.col("procedure_id").replace_strict(order, default=len(order)), "month")
         .filter(
             (pl.col("previous_month") == pl.col("month").dt.offset_by("-1mo"))
             & ((pl.col("tenths") - pl.col("previous_tenths")).abs() > JUMP_WARNING_TENTHS)
         )
         .collect()
     )
-    labels = {p.procedure_id: catalog.row_label(p.procedure_id) for p in catalog.procedures}
     warnings = []
-    for record in jumps.iter_rows(named=True):
+    for record in in_catalog_order(jumps, catalog, "month").iter_rows(named=True):
         previous = record["previous_tenths"]
         delta = record["tenths"] - previous
         warnings.append(
-            f"{labels[record['procedure_id']]} の {month_label(record['month'])} の"
+            f"{record['row_label']} の {month_label(record['month'])} の"
             f"利用率 {format_tenths(record['tenths'])} は前月 {format_tenths(previous)} から"
             f" {format_points(delta)} 変わっています。件数に誤りがないか確認してください。"
         )

@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from html import escape
-from typing import Any
 
 import streamlit as st
 
 from kyosai.calendar import add_months, month_label, month_label_long
+from kyosai.committee import CommitteeChoice
+from kyosai.exports import XLSX_MIME
 from kyosai.ui.screens import CommitteeScreen
 from kyosai.views import SAMPLE_NOTICE
-
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # Large type and strong contrast for a projector; A4 landscape pages without cut tables for
 # the browser's print to PDF (sidebar, toolbar and buttons are left out of the print).
@@ -56,7 +55,7 @@ STYLE = """
 """
 
 
-def controls(months: list[date], schemes: list[tuple[str, str]]) -> dict[str, Any]:
+def controls(months: list[date], schemes: list[tuple[str, str]]) -> CommitteeChoice:
     """The presenter's choices, in the sidebar so the projected page stays uncluttered."""
     latest = months[-1] if months else None
     with st.sidebar:
@@ -87,7 +86,7 @@ def controls(months: list[date], schemes: list[tuple[str, str]]) -> dict[str, An
             format_func=month_label_long,
             key="committee_created",
         )
-    return {"scheme_ids": tuple(chosen), "first": first, "last": last, "created": created}
+    return CommitteeChoice(tuple(chosen), first, last, created)
 
 
 def header(screen: CommitteeScreen) -> None:
@@ -124,10 +123,10 @@ def charts(screen: CommitteeScreen) -> None:
         st.vega_lite_chart(spec, theme=None, width="stretch")
 
 
-def pack_section(choice: dict[str, Any], build: Callable[..., bytes]) -> None:
+def pack_section(choice: CommitteeChoice, build: Callable[[CommitteeChoice], bytes]) -> None:
     """Make the committee pack on request (it renders the charts), then offer it."""
     key = "committee_pack_for"
-    wanted = repr(sorted(choice.items()))
+    wanted = repr(choice)
     if st.session_state.get(key) != wanted:
         if st.button(
             "会議資料（Excel：表・月次件数・定義・グラフ）を作成", icon=":material/description:"
@@ -137,7 +136,7 @@ def pack_section(choice: dict[str, Any], build: Callable[..., bytes]) -> None:
         return
     st.download_button(
         "会議資料（Excel）をダウンロード",
-        data=build(**choice),
+        data=build(choice),
         file_name="kyosai_committee_pack.xlsx",
         mime=XLSX_MIME,
         icon=":material/download:",

@@ -1,9 +1,14 @@
-"""One DuckDB connection per app process, opened on demand and closed when idle.
+"""One DuckDB connection per app process, opened on demand and closed when idle, and the data
+version the pages' caches key on.
 
 DuckDB lets one process at a time hold the file read-write. Holding it for the app's whole life
 would shut the command line (`python -m kyosai import …`) out for as long as the app runs; opening
 it on every script run would cost ~15 ms a click. So the app keeps it while people click and lets
 it go after a few idle seconds, and the CLI, which waits and retries, gets its turn.
+
+While the connection stays open no other process can open the file, so only this process's own
+writes can change the data. The data version is therefore read once and trusted until a write
+through `write()` or a reopening, which both start a new generation.
 """
 
 from __future__ import annotations
@@ -12,10 +17,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 import duckdb
 
+from kyosai import store
+
 IDLE_SECONDS = 3.0
+T = TypeVar("T")
 
 
 class SharedConnection:
@@ -34,6 +43,9 @@ class SharedConnection:
         self._borrowers = 0
         self._last_used = time.monotonic()
         self._timer: threading.Timer | None = None
+        # Bumped by every write and every opening; the version read in an older one is stale.
+        self._generation = 0
+        self._known_version: tuple[int, int] | None = None  # (generation, version)
 
     @property
     def openings(self) -> int:
@@ -53,6 +65,7 @@ class SharedConnection:
             if self._connection is None:
                 self._connection = self._opener()
                 self._openings += 1
+                self._generation += 1
             self._borrowers += 1
             borrowed = self._connection.cursor()
         try:
@@ -63,6 +76,32 @@ class SharedConnection:
                 self._borrowers -= 1
                 self._last_used = time.monotonic()
                 self._schedule_close()
+
+    def data_version(self) -> int:
+        """The store's data version, read again only after a write here or a reopening."""
+        with self._lock:
+            known = self._known_version
+            if known is not None and known[0] == self._generation and self.is_open:
+                return known[1]
+        with self.cursor() as cur:
+            # The generation is taken after the cursor has opened the file: a write that ends
+            # while we read starts a newer one, so this reading is not trusted past it.
+            generation = self._generation
+            version = store.data_version(cur)
+        with self._lock:
+            if generation == self._generation:
+                self._known_version = (generation, version)
+        return version
+
+    def write(self, action: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """Run a write on a cursor of its own; whatever happens, the next data_version() reads
+        the version again, so every cache keyed on it moves on."""
+        try:
+            with self.cursor() as cur:
+                return action(cur)
+        finally:
+            with self._lock:
+                self._generation += 1
 
     def close(self) -> None:
         """Close now if nobody is using the connection."""

@@ -7,7 +7,8 @@ from collections.abc import Callable
 import pyarrow as pa
 import streamlit as st
 
-from kyosai.ui.screens import DefinitionsScreen, EventListing
+from kyosai.exports import XLSX_MIME
+from kyosai.ui.screens import DefinitionsScreen
 from kyosai.views import SAMPLE_NOTICE, Freshness, TableModel
 
 KPI_STYLE = """
@@ -85,9 +86,9 @@ def points_table(points: pa.Table) -> None:
         )
 
 
-def events(listing: EventListing) -> None:
+def events(markdown: str) -> None:
     """The outreach measures: those with a date (marked on the chart) and those without."""
-    st.markdown(listing.markdown)
+    st.markdown(markdown)
 
 
 def downloads(model: TableModel) -> None:
@@ -105,7 +106,7 @@ def downloads(model: TableModel) -> None:
         "Excel をダウンロード",
         data=model.xlsx_bytes,
         file_name=f"{model.file_stem}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        mime=XLSX_MIME,
         icon="⬇️",
     )
 

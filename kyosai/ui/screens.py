@@ -44,21 +44,13 @@ class OverviewScreen:
 
 
 @dataclass(frozen=True)
-class EventListing:
-    """The outreach measures as one markdown text: a heading, those with a date, those
-    without."""
-
-    markdown: str
-
-
-@dataclass(frozen=True)
 class TrendScreen:
     """The 利用率の推移 page, ready to send."""
 
     model: views.TrendModel
     chart_spec: dict[str, Any] | None
     points: pa.Table
-    events: EventListing
+    events_markdown: str  # a heading, the measures with a date, then those without
 
 
 @dataclass(frozen=True)
@@ -101,11 +93,6 @@ class HistoryScreen:
     def is_empty(self) -> bool:
         """Whether nothing was uploaded yet."""
         return not self.labels
-
-
-def arrow(frame: pl.DataFrame) -> pa.Table:
-    """A Polars frame as the Arrow table `st.dataframe` sends without converting it again."""
-    return frame.to_arrow()
 
 
 def chart_spec(spec: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -155,11 +142,12 @@ def trends(model: views.TrendModel) -> TrendScreen:
         pl.col("total").alias("全体件数"),
         pl.col("rate_text").alias("オンライン利用率"),
     )
+    # Arrow, so that `st.dataframe` sends the table without converting it again.
     listing = event_listing(model.dated_events, model.undated_events)
-    return TrendScreen(model, chart_spec(model.chart_spec), arrow(points), listing)
+    return TrendScreen(model, chart_spec(model.chart_spec), points.to_arrow(), listing)
 
 
-def event_listing(dated: list[Event], undated: list[Event]) -> EventListing:
+def event_listing(dated: list[Event], undated: list[Event]) -> str:
     """The measures with a date (marked on the chart), then those the seed gives no date."""
     lines = []
     for event in dated:
@@ -174,7 +162,7 @@ def event_listing(dated: list[Event], undated: list[Event]) -> EventListing:
             + "\n".join(f"- {event.label}: {event.detail}" for event in undated)
         )
     parts = ["### 利用率向上の取組", "\n".join(lines), undated_text]
-    return EventListing("\n\n".join(part for part in parts if part))
+    return "\n\n".join(part for part in parts if part)
 
 
 def table(model: views.TableModel) -> TableScreen:
@@ -226,4 +214,4 @@ class UploadDetailScreen:
 
 def upload_detail(detail: UploadDetail) -> UploadDetailScreen:
     """The 取込履歴 detail of one upload."""
-    return UploadDetailScreen(detail, arrow(detail.rows))
+    return UploadDetailScreen(detail, detail.rows.to_arrow())

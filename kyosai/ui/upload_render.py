@@ -7,6 +7,7 @@ import pyarrow as pa
 import streamlit as st
 
 from kyosai.calendar import FiscalQuarter, month_label
+from kyosai.exports import XLSX_MIME
 from kyosai.html_tables import rate_table_html
 from kyosai.ingest import UploadPlan
 from kyosai.percent import format_tenths
@@ -20,7 +21,6 @@ COUNT_COLUMNS = {
     "オンライン件数": st.column_config.NumberColumn(format="localized"),
     "全体件数": st.column_config.NumberColumn(format="localized"),
 }
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def uploader_key() -> str:

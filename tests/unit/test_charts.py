@@ -10,7 +10,8 @@ import pytest
 
 from kyosai.calendar import month_label, months_between
 from kyosai.catalog import Event
-from kyosai.charts import EMPTY_MESSAGE, chart_to_png, trend_chart
+from kyosai.chart_png import chart_to_png
+from kyosai.charts import EMPTY_MESSAGE, trend_chart
 from kyosai.percent import format_tenths, rate_tenths
 
 LABELS = ("(小) 加入手続き", "(倒) 保全手続き")

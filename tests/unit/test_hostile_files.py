@@ -178,15 +178,15 @@ def refused(
     counts, version = store.read_counts(con), store.data_version(con)
     plan = plan_upload(con, data, name, CATALOG, TODAY)
     problems = plan.parsed.problems
-    assert len(problems) == 1, [p.text for p in problems]
-    assert problems[0].location == location, problems[0].text
-    assert expected in problems[0].text, problems[0].text
-    assert problems[0].text.startswith(location)
+    assert len(problems) == 1, [p.message for p in problems]
+    assert problems[0].location == location, problems[0].message
+    assert expected in problems[0].message, problems[0].message
+    assert problems[0].message.startswith(location)
     assert plan.parsed.rows.is_empty()
     assert not plan.can_commit
     assert store.data_version(con) == version
     assert_frame_equal(store.read_counts(con), counts)
-    return problems[0].text
+    return problems[0].message
 
 
 # --- size and zip bombs -----------------------------------------------------------------------
@@ -208,7 +208,7 @@ def test_zip_bomb_is_refused_from_the_directory(
     assert peak < 2 * MB  # nothing was inflated
     text = refused(con, data, "展開すると 200.0 MB になり、上限の 50 MB を超えます")
     assert "異常に圧縮された" in text
-    assert result.problems[0].text == text
+    assert result.problems[0].message == text
 
 
 def test_one_oversized_part_is_refused(con: duckdb.DuckDBPyConnection, no_reader: None) -> None:
@@ -230,7 +230,7 @@ def test_zip_directory_that_understates_a_part_is_caught_while_inflating(
     result, peak = peak_parse(data)
     assert peak < 2 * MB
     refused(con, data, "ファイルが壊れている可能性があります")
-    assert "xl/worksheets/sheet1.xml" in result.problems[0].text
+    assert "xl/worksheets/sheet1.xml" in result.problems[0].message
 
 
 def test_zip_with_too_many_members(con: duckdb.DuckDBPyConnection, no_reader: None) -> None:
@@ -282,20 +282,20 @@ def test_sheet_with_25000_rows_is_refused_before_reading(
     text = refused(
         con, rows_25000, "セル A20001 に値があり、20,000 行を超えています", "シート「入力」"
     )
-    assert result.problems[0].text == text
+    assert result.problems[0].message == text
 
 
 def test_grid_guard_refuses_a_long_sheet_even_without_the_scan(rows_25000: bytes) -> None:
     grids, problems = read_xlsx_grids(rows_25000)
     assert grids == []
     assert [p.location for p in problems] == ["シート「入力」"]
-    assert "25,000 行目に値があり" in problems[0].text
+    assert "25,000 行目に値があり" in problems[0].message
 
 
 def test_grid_guard_refuses_too_many_sheets() -> None:
     grids, problems = read_xlsx_grids(xlsx(many_sheets))
     assert grids == []
-    assert "シートが 25 枚あります" in problems[0].text
+    assert "シートが 25 枚あります" in problems[0].message
 
 
 def test_lying_dimension_does_not_hide_rows(
@@ -312,7 +312,7 @@ def test_huge_dimension_over_a_small_table_is_not_trusted_either() -> None:
         in_sheet(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>'),
     )
     result = parse(data)
-    assert result.ok, [p.text for p in result.problems]
+    assert result.ok, [p.message for p in result.problems]
     assert len(result.rows) == len(quarter_counts())
 
 
@@ -519,6 +519,6 @@ def test_csv_blank_lines_after_the_table_are_not_counted() -> None:
 
 def test_valid_files_still_pass(con: duckdb.DuckDBPyConnection) -> None:
     plan = plan_upload(con, long_xlsx(quarter_counts()), "q.xlsx", CATALOG, TODAY)
-    assert plan.ok, [p.text for p in plan.parsed.problems]
+    assert plan.ok, [p.message for p in plan.parsed.problems]
     assert plan.can_commit
     assert isinstance(plan.parsed.rows, pl.DataFrame)

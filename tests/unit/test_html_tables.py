@@ -9,7 +9,7 @@ import re
 import duckdb
 import polars as pl
 
-from kyosai.aggregates import stored_rate_table
+from kyosai import store
 from kyosai.catalog import default_catalog
 from kyosai.html_tables import (
     cards_html,
@@ -20,6 +20,7 @@ from kyosai.html_tables import (
 )
 from kyosai.percent import format_tenths
 from kyosai.periods import Grain
+from kyosai.rates import rate_table
 from tests.html_table import read_tables
 
 Published = tuple[list[str], dict[tuple[str, str], dict[str, str]]]
@@ -30,7 +31,7 @@ def test_rate_table_shows_the_48_published_cells(
     sample_con: duckdb.DuckDBPyConnection, published: Published
 ) -> None:
     catalog = default_catalog()
-    html = rate_table_html(stored_rate_table(sample_con, catalog, Grain.QUARTER_END))
+    html = rate_table_html(rate_table(store.read_counts(sample_con), catalog, Grain.QUARTER_END))
     assert html.count('<th colspan="3">期間集計</th>') == 1
     (table,) = read_tables(html)
     labels, rows = published
@@ -54,7 +55,7 @@ def test_rate_table_shows_the_48_published_cells(
 
 def test_rate_table_cells_equal_the_rates_module(sample_con: duckdb.DuckDBPyConnection) -> None:
     catalog = default_catalog()
-    result = stored_rate_table(sample_con, catalog, Grain.MONTH)
+    result = rate_table(store.read_counts(sample_con), catalog, Grain.MONTH)
     (table,) = read_tables(rate_table_html(result))
     wide = result.wide()
     single = [i for i, p in enumerate(result.periods) if p.kind != "fy"]

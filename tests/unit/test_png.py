@@ -16,9 +16,9 @@ import duckdb
 import pytest
 from PIL import Image, ImageChops
 
-from kyosai import charts
+from kyosai import chart_png
 from kyosai.catalog import default_catalog
-from kyosai.committee import committee
+from kyosai.committee import CommitteeChoice, committee
 
 ROOT = Path(__file__).resolve().parents[2]
 JAPANESE = "オンライン利用率"
@@ -76,9 +76,9 @@ def ink(image: Image.Image) -> float:
 
 def measure(font: str = FONT) -> dict[str, float]:
     """Render the Japanese text and the tofu texts; how much they differ, and the ink."""
-    japanese = grey(charts.spec_to_png(text_spec(JAPANESE, font), scale=1.0))
-    private = grey(charts.spec_to_png(text_spec(PRIVATE_USE, font), scale=1.0))
-    unassigned = grey(charts.spec_to_png(text_spec(UNASSIGNED, font), scale=1.0))
+    japanese = grey(chart_png.spec_to_png(text_spec(JAPANESE, font), scale=1.0))
+    private = grey(chart_png.spec_to_png(text_spec(PRIVATE_USE, font), scale=1.0))
+    unassigned = grey(chart_png.spec_to_png(text_spec(UNASSIGNED, font), scale=1.0))
     return {
         "vs_private_use": difference(japanese, private),
         "vs_unassigned": difference(japanese, unassigned),
@@ -105,8 +105,8 @@ def test_the_check_fails_when_no_cjk_font_is_found(tmp_path: Path) -> None:
     )
     script = (
         "import importlib.util, json, pathlib, sys\n"
-        "from kyosai import charts\n"
-        "charts.NOTO_DIR = pathlib.Path('/nonexistent')\n"
+        "from kyosai import chart_png\n"
+        "chart_png.NOTO_DIR = pathlib.Path('/nonexistent')\n"
         f"spec = importlib.util.spec_from_file_location('png_check', {str(__file__)!r})\n"
         "module = importlib.util.module_from_spec(spec)\n"
         "spec.loader.exec_module(module)\n"
@@ -137,20 +137,19 @@ def test_the_check_fails_when_no_cjk_font_is_found(tmp_path: Path) -> None:
 def trend_spec(sample_con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """The 会議資料 trend chart of 小規模企業共済 on the sample data."""
     catalog = default_catalog()
-    model = committee(
-        sample_con, catalog, [s.scheme_id for s in catalog.schemes], None, None, None, date.today()
-    )
+    choice = CommitteeChoice(tuple(s.scheme_id for s in catalog.schemes))
+    model = committee(sample_con, catalog, choice, date.today())
     assert model.charts, "the sample data has charts"
     return model.charts[0].spec
 
 
 def test_real_trend_chart_is_a_png_of_reasonable_size(trend_spec: dict[str, Any]) -> None:
-    png = charts.spec_to_png(trend_spec)
+    png = chart_png.spec_to_png(trend_spec)
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     assert 20_000 < len(png) < 5_000_000
     image = grey(png)
     # The export width (960) at scale 2, plus axes and padding.
-    assert charts.EXPORT_WIDTH * 2 <= image.width <= 4000
+    assert chart_png.EXPORT_WIDTH * 2 <= image.width <= 4000
     assert 600 <= image.height <= 2000
     assert 0.005 < ink(image) < 0.5
 
@@ -160,7 +159,7 @@ def test_real_trend_chart_title_is_japanese_glyphs(trend_spec: dict[str, Any]) -
     assert isinstance(title, str) and title == "小規模企業共済"
     tofu = copy.deepcopy(trend_spec)
     tofu["title"] = "".join(chr(0xE000 + i) for i in range(len(title)))
-    real, boxed = grey(charts.spec_to_png(trend_spec)), grey(charts.spec_to_png(tofu))
+    real, boxed = grey(chart_png.spec_to_png(trend_spec)), grey(chart_png.spec_to_png(tofu))
     band = (0, 0, real.width // 3, real.height // 12)
     # Only the title differs, so its band must differ clearly and the rest not at all.
     assert difference(real.crop(band), boxed.crop(band)) > MIN_DIFFERENCE

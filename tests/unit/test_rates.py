@@ -20,16 +20,11 @@ from kyosai.calendar import (
 from kyosai.catalog import default_catalog
 from kyosai.percent import rate_tenths
 from kyosai.periods import Grain
-from kyosai.rates import (
-    STATUS_IN_PROGRESS,
-    STATUS_MET,
-    STATUS_MISSED,
-    STATUS_NO_DATA,
-    aggregate,
-    procedure_status,
-    rate_table,
-    trend_series,
-)
+from kyosai.rates import aggregate, rate_table, trend_series
+from kyosai.status import Status, procedure_status
+
+STATUS_MET, STATUS_MISSED = Status.MET, Status.MISSED
+STATUS_IN_PROGRESS, STATUS_NO_DATA = Status.IN_PROGRESS, Status.NO_DATA
 
 CATALOG = default_catalog()
 PROCEDURE_IDS = [p.procedure_id for p in CATALOG.procedures]
