@@ -1,0 +1,134 @@
+"""Tests for kyosai.views: the page models, each computed in one call from the store."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pytest
+
+from kyosai import views
+from kyosai.catalog import default_catalog
+from kyosai.periods import Grain
+
+CATALOG = default_catalog()
+TODAY = date(2025, 12, 10)
+
+
+@pytest.mark.parametrize(
+    ("latest", "today", "age"),
+    [
+        (date(2025, 12, 1), date(2025, 12, 31), "今月のデータ"),
+        (date(2025, 9, 1), date(2025, 12, 10), "3か月前の月"),
+        (date(2024, 12, 1), date(2025, 12, 10), "1年前の月"),
+        (date(2023, 9, 1), date(2025, 12, 10), "2年3か月前の月"),
+    ],
+)
+def test_freshness_says_how_old_the_latest_month_is(latest: date, today: date, age: str) -> None:
+    fresh = views.freshness(latest, True, today)
+    assert (fresh.latest_label, fresh.age_text, fresh.is_sample) == (
+        f"R{latest.year - 2018}.{latest.month}",
+        age,
+        True,
+    )
+
+
+def test_freshness_of_nothing_is_nothing() -> None:
+    assert views.freshness(None, True, TODAY) == views.Freshness(None, None, None, False)
+
+
+def test_filters_keep_the_chosen_schemes_and_procedures_in_catalogue_order() -> None:
+    everything = views.Filters()
+    assert everything.chosen_procedures(CATALOG) == [p.procedure_id for p in CATALOG.procedures]
+    tosan = views.Filters(scheme_ids=("tosan",))
+    assert tosan.chosen_procedures(CATALOG) == ["tosan_kanyu", "tosan_hozen", "tosan_kaiyaku"]
+    # A procedure of a scheme that is not chosen is not kept.
+    crossed = views.Filters(scheme_ids=("tosan",), procedure_ids=("shokibo_kanyu", "tosan_hozen"))
+    assert crossed.chosen_procedures(CATALOG) == ["tosan_hozen"]
+
+
+def test_filter_options_offer_every_month_with_data(sample_con: duckdb.DuckDBPyConnection) -> None:
+    options = views.filter_options(sample_con, CATALOG)
+    assert options.months[0] == date(2023, 9, 1) and options.months[-1] == date(2025, 9, 1)
+    assert len(options.months) == 25
+    assert [name for _, name in options.schemes] == ["小規模企業共済", "中小企業倒産防止共済"]
+    assert options.procedures[0] == ("shokibo_kanyu", "shokibo", "(小) 加入手続き")
+
+
+def test_filter_options_of_an_empty_store(empty_con: duckdb.DuckDBPyConnection) -> None:
+    assert views.filter_options(empty_con, CATALOG).months == []
+
+
+def test_overview_judges_each_procedure_with_data(sample_con: duckdb.DuckDBPyConnection) -> None:
+    model = views.overview(sample_con, CATALOG, TODAY)
+    assert model.freshness.latest_label == "R7.9" and model.freshness.is_sample
+    assert [k.label for k in model.kpis] == [
+        "(小) 加入手続き（R7.9）",
+        "(小) 保全手続き（R7.9）",
+        "(倒) 加入手続き（R7.9）",
+        "(倒) 保全手続き（R7.9）",
+    ]
+    card = model.kpis[0]
+    assert (card.value, card.status) == ("38.2%", "◎ 達成")
+    scorecard = model.scorecard
+    assert scorecard.columns[:5] == ["制度", "対象手続", "取組期間", "利用目標", "対応状況"]
+    assert scorecard["状況"].to_list().count("— データなし") == 3
+    # A line of monthly rates for each procedure with counts over the 24 months to today:
+    # R5.12 (24 months before R7.12) to R7.9, the latest month with data, is 22 months.
+    lengths = [len(trend) for trend in scorecard["推移"].to_list()]
+    assert lengths == [22, 22, 0, 0, 22, 22, 0]
+    assert model.targets == [p.target for p in CATALOG.procedures]
+
+
+def test_trends_without_a_procedure_has_no_chart(sample_con: duckdb.DuckDBPyConnection) -> None:
+    model = views.trends(sample_con, CATALOG, views.Filters(procedure_ids=()), TODAY)
+    assert model.chart_spec is None and model.points.is_empty()
+    assert model.dated_events == [] and model.undated_events == []
+
+
+def test_trends_split_dated_and_undated_events(sample_con: duckdb.DuckDBPyConnection) -> None:
+    model = views.trends(sample_con, CATALOG, views.Filters(grain=Grain.MONTH), TODAY)
+    assert model.chart_spec is not None and model.chart_spec["title"] == "オンライン利用率の推移"
+    assert model.dated_events and all(e.when is not None for e in model.dated_events)
+    assert model.undated_events and all(e.when is None for e in model.undated_events)
+    september = model.points.filter(
+        (model.points["series_label"] == "(小) 加入手続き")
+        & (model.points["period_label"] == "R7.9")
+    )
+    assert september["rate_text"].to_list() == ["38.2%"]
+
+
+def test_table_bytes_and_freshness_follow_the_filters(
+    sample_con: duckdb.DuckDBPyConnection,
+) -> None:
+    filters = views.Filters(
+        scheme_ids=("tosan",),
+        first=date(2024, 4, 1),
+        last=date(2025, 3, 1),
+        grain=Grain.FISCAL_YEAR,
+    )
+    model = views.table(sample_con, CATALOG, filters, TODAY)
+    assert model.rates.labels == ["R6.4~R7.3"]
+    assert model.freshness.latest_label == "R7.3"
+    assert model.file_stem == "online_rates_fy"
+    assert model.csv_bytes.startswith("\ufeff制度,手続,R6.4~R7.3\n".encode())
+    assert model.xlsx_bytes[:2] == b"PK"
+
+
+def test_definitions_list_the_catalogue_and_every_upload(
+    sample_con: duckdb.DuckDBPyConnection,
+) -> None:
+    model = views.definitions(sample_con, CATALOG, TODAY)
+    assert "オンライン利用率" in model.text
+    assert model.catalogue.columns == [
+        "制度",
+        "対象手続",
+        "取組期間",
+        "利用目標",
+        "表の略称",
+        "オンライン受付開始",
+    ]
+    assert "令和7年9月22日" in model.catalogue["オンライン受付開始"].to_list()
+    assert model.uploads.columns == list(views.DEFINITIONS_UPLOAD_COLUMNS)
+    assert model.uploads["ファイル名"].to_list() == ["サンプルデータ"]
+    assert all(e.when is None for e in model.undated_events)
