@@ -209,12 +209,19 @@ def overview(con: duckdb.DuckDBPyConnection, catalog: Catalog, today: date) -> O
     return OverviewModel(counts_freshness(counts, today), kpis, scorecard, targets)
 
 
+def _chosen_counts(
+    con: duckdb.DuckDBPyConnection, catalog: Catalog, filters: Filters
+) -> tuple[list[str], pl.DataFrame]:
+    # Filtered where the counts live, so only the chosen rows reach the rate engine.
+    chosen = filters.chosen_procedures(catalog)
+    return chosen, store.read_counts(con, chosen, filters.first, filters.last)
+
+
 def trends(
     con: duckdb.DuckDBPyConnection, catalog: Catalog, filters: Filters, today: date
 ) -> TrendModel:
     """Trend lines of the chosen procedures against the target, with deadlines and events."""
-    chosen = filters.chosen_procedures(catalog)
-    counts = store.read_counts(con, chosen, filters.first, filters.last)
+    chosen, counts = _chosen_counts(con, catalog, filters)
     series = trend_series(counts, catalog, filters.grain, chosen, filters.first, filters.last)
     relevant = catalog.events_for(chosen)
     chart = (
@@ -235,8 +242,7 @@ def table(
     con: duckdb.DuckDBPyConnection, catalog: Catalog, filters: Filters, today: date
 ) -> TableModel:
     """The rate table at the chosen grain, as text cells, with downloads."""
-    chosen = filters.chosen_procedures(catalog)
-    counts = store.read_counts(con, chosen, filters.first, filters.last)
+    chosen, counts = _chosen_counts(con, catalog, filters)
     result = rate_table(counts, catalog, filters.grain, chosen, filters.first, filters.last)
     fresh = freshness(result.latest_month, result.is_sample, today)
     title = f"オンライン利用率（最新データ {fresh.latest_label or 'なし'}）"

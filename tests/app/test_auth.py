@@ -12,17 +12,10 @@ from streamlit.testing.v1 import AppTest
 from kyosai import store
 from kyosai.passwords import hash_password
 from tests.app.conftest import ROOT
+from tests.app_pages import APP_PAGES
 from tests.quarter_files import long_xlsx, quarter_counts
 
-ALL_PAGES = [
-    "pages/overview.py",
-    "pages/trends.py",
-    "pages/table.py",
-    "pages/committee.py",
-    "pages/definitions.py",
-    "pages/upload.py",
-    "pages/history.py",
-]
+ALL_PAGES = APP_PAGES
 PASSWORD = "correct horse battery staple"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -11,19 +11,11 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app_pages import APP_PAGES
 from tests.html_table import rate_frame, sent_html
 from tests.zero_total import add_zero_months, not_numbers
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = [
-    "pages/overview.py",
-    "pages/trends.py",
-    "pages/table.py",
-    "pages/committee.py",
-    "pages/definitions.py",
-    "pages/upload.py",
-    "pages/history.py",
-]
 
 
 @pytest.fixture
@@ -54,7 +46,7 @@ def chart_rates(app: AppTest) -> list[object]:
     return values
 
 
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("page", APP_PAGES)
 def test_no_page_shows_nan_for_a_month_of_total_0(zero_app: AppTest, page: str) -> None:
     zero_app.switch_page(page).run()
     assert not zero_app.exception, [e.value for e in zero_app.exception]
