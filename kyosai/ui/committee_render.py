@@ -11,6 +11,7 @@ import streamlit as st
 from kyosai.calendar import add_months, month_label, month_label_long
 from kyosai.committee import CommitteeChoice
 from kyosai.exports import XLSX_MIME
+from kyosai.status import LOOKS
 from kyosai.ui.screens import CommitteeScreen
 from kyosai.views import SAMPLE_NOTICE
 
@@ -35,9 +36,7 @@ STYLE = """
 .kc .card {border: 3px solid; border-radius: 6px; padding: .5rem .8rem; min-width: 22rem;
   font-size: 1.15rem; color: #111;}
 .kc .card b {font-size: 1.35rem;}
-.kc .card.met {border-color: #1a7f37; background: #e6f4ea;}
-.kc .card.missed {border-color: #b35806; background: #fdebd9;}
-.kc .card.progress {border-color: #2166ac; background: #e3eefa;}
+@CARD_COLOURS@
 .kc .note {font-size: 1rem; color: #333;}
 @media print {
   @page {size: A4 landscape; margin: 10mm;}
@@ -53,6 +52,16 @@ STYLE = """
 }
 </style>
 """
+
+
+# The status colours come from the one vocabulary (kyosai.status), as in the pack.
+STYLE = STYLE.replace(
+    "@CARD_COLOURS@",
+    "\n".join(
+        f".kc .card.{look.css} {{border-color: {look.border}; background: {look.fill};}}"
+        for look in LOOKS.values()
+    ),
+)
 
 
 def controls(months: list[date], schemes: list[tuple[str, str]]) -> CommitteeChoice:

@@ -4,6 +4,7 @@ streamlit stays in kyosai/ui/. Read from the source with `ast`, so the rules sta
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -115,3 +116,15 @@ def test_vl_convert_only_where_a_png_is_made() -> None:
         if any(target.split(".")[0] == "vl_convert" for target in imported_names(path))
     )
     assert users == ["kyosai.chart_png"]
+
+
+def test_readme_module_map_names_every_module() -> None:
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    layout = readme.split("### Layout", 1)[1].split("```")[1]
+    words = set(re.findall(r"[A-Za-z_]+", layout))
+    missing = [
+        name
+        for name in MODULES
+        if name != "kyosai" and not name.endswith("__main__") and name.split(".")[-1] not in words
+    ]
+    assert missing == [], "add these to the README's module map"
