@@ -172,7 +172,14 @@ def _write_scorecard(book: xlsxwriter.Workbook, model: CommitteeModel, fmt: _For
             row, 0, f"{no_data.mark} {Status.NO_DATA.value}", fmt.status[no_data.css]
         )
         sheet.write_string(row, 1, f"上記以外の {missing} 手続", fmt.text)
-        sheet.merge_range(row, 2, row, 4, "件数がまだ登録されていないため、判定しません", fmt.text)
+        sheet.merge_range(
+            row,
+            2,
+            row,
+            4,
+            "判定できる件数（全体件数が1件以上の月）がないため、判定しません",
+            fmt.text,
+        )
         row += 1
     sheet.write_string(row + 1, 0, legend(), fmt.note)
     sheet.write_string(row + 2, 0, "判定の基準は「定義」シートを参照。", fmt.note)

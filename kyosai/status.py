@@ -43,7 +43,7 @@ LOOKS: dict[Status, StatusLook] = {
     Status.MET: StatusLook("◎", "met", "#1a7f37", "#E6F4EA", "当年度累計が利用目標以上"),
     Status.IN_PROGRESS: StatusLook("△", "progress", "#2166ac", "#E3EEFA", "取組期間内で目標未満"),
     Status.MISSED: StatusLook("×", "missed", "#b35806", "#FDEBD9", "取組期間後で目標未満"),
-    Status.NO_DATA: StatusLook("—", "nodata", "#6b6b6b", "#F2F2F2", "件数が未登録"),
+    Status.NO_DATA: StatusLook("—", "nodata", "#6b6b6b", "#F2F2F2", "件数が未登録か全体件数が0件"),
 }
 
 
