@@ -103,6 +103,22 @@ class Catalog:
         procedure = self.procedure(procedure_id)
         return f"({self.scheme(procedure.scheme_id).short_label}) {procedure.short_name}"
 
+    @cached_property
+    def frame(self) -> pl.DataFrame:
+        """One row per procedure in display order: row_order, ids, names, row_label, target."""
+        return pl.DataFrame(
+            {
+                "row_order": list(range(len(self.procedures))),
+                "procedure_id": [p.procedure_id for p in self.procedures],
+                "scheme_id": [p.scheme_id for p in self.procedures],
+                "scheme": [self.scheme(p.scheme_id).name for p in self.procedures],
+                "procedure": [p.name for p in self.procedures],
+                "row_label": [self.row_label(p.procedure_id) for p in self.procedures],
+                "target_tenths": [p.target_tenths for p in self.procedures],
+            },
+            schema_overrides={"row_order": pl.Int32, "target_tenths": pl.Int64},
+        )
+
     def events_for(self, procedure_ids: list[str]) -> list[Event]:
         """The events that concern any of these procedures, in the catalogue's order."""
         return [e for e in self.events if any(e.applies_to(pid) for pid in procedure_ids)]
@@ -126,29 +142,13 @@ class Catalog:
         return None
 
 
-def catalog_frame(catalog: Catalog) -> pl.DataFrame:
-    """One row per procedure in display order: row_order, ids, names, row_label and target."""
-    return pl.DataFrame(
-        {
-            "row_order": list(range(len(catalog.procedures))),
-            "procedure_id": [p.procedure_id for p in catalog.procedures],
-            "scheme_id": [p.scheme_id for p in catalog.procedures],
-            "scheme": [catalog.scheme(p.scheme_id).name for p in catalog.procedures],
-            "procedure": [p.name for p in catalog.procedures],
-            "row_label": [catalog.row_label(p.procedure_id) for p in catalog.procedures],
-            "target_tenths": [p.target_tenths for p in catalog.procedures],
-        },
-        schema_overrides={"row_order": pl.Int32, "target_tenths": pl.Int64},
-    )
-
-
 def in_catalog_order(frame: pl.DataFrame, catalog: Catalog, *then: str) -> pl.DataFrame:
     """The frame with each row's `row_label`, sorted in catalogue order, then by `then`.
 
     A procedure the catalogue does not know (one removed since) keeps its id as its label and
     comes last.
     """
-    labels = catalog_frame(catalog).select("procedure_id", "row_order", "row_label")
+    labels = catalog.frame.select("procedure_id", "row_order", "row_label")
     return (
         frame.join(labels, on="procedure_id", how="left")
         .with_columns(pl.col("row_label").fill_null(pl.col("procedure_id")))

@@ -115,7 +115,7 @@ def committee(
     """The committee view of the chosen schemes over the chosen months (default: all data)."""
     first, last = choice.first, choice.last
     chosen = [p.procedure_id for p in catalog.procedures if p.scheme_id in choice.scheme_ids]
-    counts = store.read_counts(con, chosen, first, last)
+    counts = store.read_counts(con, chosen, first, last, ordered=False)
     with_data = sorted(set(counts["procedure_id"].to_list()), key=chosen.index)
     # Like 資料3, the rate table lists only procedures that have figures in the period.
     table = rate_table(counts, catalog, Grain.QUARTER_END, with_data, first, last)

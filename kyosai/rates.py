@@ -15,7 +15,7 @@ from datetime import date
 
 import polars as pl
 
-from kyosai.catalog import Catalog, catalog_frame
+from kyosai.catalog import Catalog
 from kyosai.percent import format_tenths, rate_expr, tenths_expr
 from kyosai.periods import (
     Grain,
@@ -76,7 +76,7 @@ class RateTable:
 
     periods: list[Period]
     cells: pl.DataFrame  # long: procedure_id, column_index, label, online, total, tenths, rate
-    rows: pl.DataFrame  # catalog_frame rows shown, in order
+    rows: pl.DataFrame  # Catalog.frame rows shown, in order
 
     @property
     def labels(self) -> list[str]:
@@ -125,7 +125,7 @@ class RateTable:
 
 def chosen_rows(catalog: Catalog, procedure_ids: list[str] | None) -> pl.DataFrame:
     """The catalogue rows of the chosen procedures (all when None), in display order."""
-    rows = catalog_frame(catalog)
+    rows = catalog.frame
     if procedure_ids is None:
         return rows
     return rows.filter(pl.col("procedure_id").is_in(procedure_ids))

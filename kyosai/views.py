@@ -147,7 +147,7 @@ def counts_freshness(counts: pl.DataFrame, today: date) -> Freshness:
 
 def filter_options(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> FilterOptions:
     """Schemes, procedures and the months that have data."""
-    bounds = data_range(store.read_counts(con))
+    bounds = data_range(store.read_counts(con, ordered=False))
     return FilterOptions(
         schemes=[(s.scheme_id, s.name) for s in catalog.schemes],
         procedures=[
@@ -163,7 +163,7 @@ SPARKLINE_MONTHS = 24
 
 def overview(con: duckdb.DuckDBPyConnection, catalog: Catalog, today: date) -> OverviewModel:
     """The scorecard of 資料3 extended with the latest rates, status and trends."""
-    counts = store.read_counts(con)
+    counts = store.read_counts(con, ordered=False)
     status = procedure_status(counts, catalog)
     # Monthly rates from the rate engine: a month whose total is 0 has no rate (a gap).
     spark = trend_series(
@@ -214,7 +214,7 @@ def _chosen_counts(
 ) -> tuple[list[str], pl.DataFrame]:
     # Filtered where the counts live, so only the chosen rows reach the rate engine.
     chosen = filters.chosen_procedures(catalog)
-    return chosen, store.read_counts(con, chosen, filters.first, filters.last)
+    return chosen, store.read_counts(con, chosen, filters.first, filters.last, ordered=False)
 
 
 def trends(
@@ -289,7 +289,7 @@ def definitions(con: duckdb.DuckDBPyConnection, catalog: Catalog, today: date) -
         )
     catalogue = pl.DataFrame(rows)
     return DefinitionsModel(
-        freshness=counts_freshness(store.read_counts(con), today),
+        freshness=counts_freshness(store.read_counts(con, ordered=False), today),
         text=definitions_text(),
         catalogue=catalogue,
         uploads=upload_log(con).select(DEFINITIONS_UPLOAD_COLUMNS),

@@ -53,7 +53,8 @@ def _as_text(rows: list[list[str]]) -> str:
 def run_table(args: argparse.Namespace) -> int:
     """Print the rate table (CSV or aligned text)."""
     with db_session(args.db) as con:
-        table = rate_table(store.read_counts(con), default_catalog(), Grain(args.columns))
+        counts = store.read_counts(con, ordered=False)
+        table = rate_table(counts, default_catalog(), Grain(args.columns))
     rows = table_rows(table)
     sys.stdout.write(csv_text(rows) if args.format == "csv" else _as_text(rows))
     return EXIT_OK

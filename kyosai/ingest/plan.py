@@ -182,7 +182,9 @@ def plan_upload(
     if not parsed.ok or already is not None or parsed.rows.is_empty():
         return UploadPlan(file_name, digest, parsed, version, already)
     rows = parsed.rows
-    stored = store.read_counts(con)  # read once: the diff and the counts after both use it
+    stored = store.read_counts(
+        con, ordered=False
+    )  # read once: the diff and the counts after both use it
     changes = _diff(stored, rows, catalog)
     after = _counts_after(stored, rows)
     months = rows["month"]
