@@ -4,4 +4,6 @@ import sys
 
 from kyosai.cli import main
 
-sys.exit(main())
+# Guarded: the reader workers start by spawn, which imports this module again.
+if __name__ == "__main__":
+    sys.exit(main())

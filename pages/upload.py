@@ -9,6 +9,7 @@ from kyosai.ui.routing import require_router
 require_router()
 st.title("データ取込")
 user = auth.require_staff()
+data.warm_reader()
 upload_render.flash()
 st.markdown(
     "四半期ごとの申請件数（オンライン件数と全体件数）を Excel（.xlsx）または CSV で取り込みます。"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -78,6 +79,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    # Messages for the user are Japanese and printed by the commands; kyosai's English log
+    # lines (a discarded reader worker, a retried write) are for servers, not the terminal.
+    logging.getLogger("kyosai").addHandler(logging.NullHandler())
     try:
         args = parser().parse_args(argv)
     except SystemExit as exit_:

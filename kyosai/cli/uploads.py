@@ -18,6 +18,7 @@ from kyosai.cli.common import (
     user_name,
 )
 from kyosai.ingest import UploadPlan, commit_plan, plan_upload
+from kyosai.ingest.limits import MAX_UPLOAD_BYTES, too_large_upload
 from kyosai.percent import format_tenths
 
 
@@ -54,6 +55,12 @@ def run_import(args: argparse.Namespace) -> int:
         if not path.is_file():
             say_problem(f"{name}: ファイルが見つかりません。何も登録していません。")
             return EXIT_INPUT_PROBLEM
+        # The size from stat, before reading: memory never grows with a file that is refused.
+        size = path.stat().st_size
+        if size > MAX_UPLOAD_BYTES:
+            say_problem(f"{name}: {too_large_upload(path.name, size).message}")
+            say_problem("問題があるため、何も登録していません。")
+            return EXIT_INPUT_PROBLEM
         contents.append((path.name, path.read_bytes()))
     with db_session(args.db) as con:
         plans = [plan_upload(con, data, name, catalog, today) for name, data in contents]
@@ -66,6 +73,7 @@ def run_import(args: argparse.Namespace) -> int:
             return EXIT_INPUT_PROBLEM
         for plan in plans:
             _print_plan(plan)
+        reported = {plan.file_name for plan in plans if plan.already_loaded is not None}
         if args.dry_run:
             print("--dry-run のため、何も登録していません。")
             return EXIT_OK
@@ -74,7 +82,8 @@ def run_import(args: argparse.Namespace) -> int:
             # Planned again just before its commit: an earlier file may have changed the rows.
             plan = plan_upload(con, data, name, catalog, today)
             if plan.already_loaded is not None:
-                print(_already_loaded(plan))
+                if name not in reported:  # said once, above, for a file loaded before
+                    print(_already_loaded(plan))
             elif not plan.can_commit:
                 print(f"{name}: 登録済みの値とすべて同じです（変更なし）。")
             else:

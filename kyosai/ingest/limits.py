@@ -260,7 +260,9 @@ class XmlScan:
         for tag in _UNIQUE_COUNT_RE.findall(buffer) if b"sst" in buffer else ():
             # calamine reserves room for uniqueCount strings before reading a single one.
             for count in _UNIQUE_COUNT_VALUE_RE.findall(tag):
-                self.unique_strings = max(self.unique_strings, _number(count))
+                # The exact count, so the refusal quotes what the file says.
+                exact = int(count) if len(count) <= 30 else 10**30
+                self.unique_strings = max(self.unique_strings, exact)
         # The hot loop of the scan: one pass, locals only.
         row, column = self.row, self.column
         max_row, min_column, max_column = self.max_row, self.min_column, self.max_column

@@ -18,7 +18,8 @@ from kyosai.calendar import (
     month_label,
 )
 from kyosai.catalog import Catalog, in_catalog_order
-from kyosai.ingest.parse import ParseResult, parse_upload
+from kyosai.ingest.parse import ParseResult
+from kyosai.ingest.worker import read_upload
 from kyosai.percent import format_points, format_tenths, tenths_expr
 from kyosai.periods import Grain
 from kyosai.rates import RateTable, rate_table
@@ -177,7 +178,7 @@ def plan_upload(
     """Parse an upload and compare it with the store; nothing is written."""
     digest = sha256_of(data)
     version = store.data_version(con)
-    parsed = parse_upload(data, file_name, catalog, today)
+    parsed = read_upload(data, file_name, catalog, today)
     already = store.find_upload_by_sha(con, digest)
     if not parsed.ok or already is not None or parsed.rows.is_empty():
         return UploadPlan(file_name, digest, parsed, version, already)

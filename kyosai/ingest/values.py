@@ -59,8 +59,10 @@ _DATE_RE = re.compile(
 _PREFIX_RE = re.compile(r"^\((.+?)\)(.+)$")
 # Counts: optional sign, up to 15 digits (beyond that it is not a count of applications, and
 # Int64 would overflow), optionally ".0…" as Excel writes a whole number stored as a float.
-_COUNT_OK = r"^[+-]?\d{1,15}(\.0*)?$"
-_COUNT_DECIMAL = r"^[+-]?\d*\.\d+$"
+# ASCII digits only: `\d` also matches ١٢٣ or १२३, which Int64 cannot read (NFKC has already
+# folded full-width digits); such a value is refused with its cell named.
+_COUNT_OK = r"^[+-]?[0-9]{1,15}(\.0*)?$"
+_COUNT_DECIMAL = r"^[+-]?[0-9]*\.[0-9]+$"
 
 
 def normalise_header(text: str | None) -> str:

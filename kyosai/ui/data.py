@@ -22,6 +22,7 @@ from kyosai.calendar import FiscalQuarter
 from kyosai.catalog import default_catalog
 from kyosai.committee import CommitteeChoice, committee
 from kyosai.ingest import UploadPlan, commit_plan, plan_upload, template_xlsx
+from kyosai.ingest.worker import reader_pool
 from kyosai.ui import screens
 from kyosai.ui.pool import SharedConnection
 
@@ -165,6 +166,11 @@ def trend_png(con: duckdb.DuckDBPyConnection, today: date, filters: views.Filter
         return None
     with st.spinner("グラフの画像を作成しています…"):
         return spec_to_png(spec)
+
+
+def warm_reader() -> None:
+    """Start a reader worker now, so the first preview does not wait for an interpreter."""
+    reader_pool().warm()
 
 
 # Uploaded files are kept for a few previews only: they can be megabytes each.
