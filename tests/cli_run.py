@@ -12,10 +12,16 @@ from kyosai import store
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_cli(*args: str | Path, wait: float | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str | Path,
+    wait: float | None = None,
+    input: str | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
     """The finished command; $KYOSAI_DB is dropped so only --db decides the file.
 
-    With `wait`, the command waits that many seconds for a database held by another process.
+    With `wait`, the command waits that many seconds for a database held by another process;
+    `input` is its standard input (none by default), `timeout` how long it may take in all.
     """
     env = {k: v for k, v in os.environ.items() if k not in ("KYOSAI_DB", store.WAIT_SECONDS_ENV)}
     if wait is not None:
@@ -24,9 +30,10 @@ def run_cli(*args: str | Path, wait: float | None = None) -> subprocess.Complete
         [sys.executable, "-m", "kyosai", *map(str, args)],
         cwd=ROOT,
         env=env,
+        input=input,
         capture_output=True,
         text=True,
         encoding="utf-8",
-        timeout=120,
+        timeout=timeout,
         check=False,
     )

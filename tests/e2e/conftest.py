@@ -28,7 +28,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -163,14 +163,23 @@ def _health_ok(url: str) -> bool:
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Ask the server to stop (SIGTERM) and wait for it to exit."""
     if process.poll() is not None:
         return
     process.terminate()
+    _wait_for_exit(process)
+
+
+def _wait_for_exit(process: subprocess.Popen[bytes]) -> None:
+    """Wait for a server asked to stop to exit; kill it if it takes more than 15 s."""
     try:
         process.wait(timeout=15)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=15)
+
+
+Stopper = Callable[[subprocess.Popen[bytes]], None]
 
 
 class _PortTaken(Exception):
@@ -228,11 +237,14 @@ def _start_app_server(workdir: Path, app_root: Path, attempt: int) -> AppServer:
 
 
 @contextlib.contextmanager
-def run_app_server(workdir: Path, app_root: Path = APP_ROOT) -> Iterator[AppServer]:
+def run_app_server(
+    workdir: Path, app_root: Path = APP_ROOT, stop: Stopper = _stop
+) -> Iterator[AppServer]:
     """Start ``streamlit run app.py`` in ``app_root`` with its own DB and log in ``workdir``.
 
     The free port is probed before streamlit binds it, so another process can take it in
     between; streamlit then exits with "Port N is not available" and we retry on a new port.
+    On leaving, ``stop`` is called with the server's process (by default: stop and wait).
     """
     if not (app_root / "app.py").is_file():
         pytest.fail(f"no app.py in {app_root} (set KYOSAI_APP_ROOT?)", pytrace=False)
@@ -247,7 +259,7 @@ def run_app_server(workdir: Path, app_root: Path = APP_ROOT) -> Iterator[AppServ
     try:
         yield server
     finally:
-        _stop(server.process)
+        stop(server.process)
 
 
 def warm_up(browser: Browser, server: AppServer) -> None:
@@ -275,10 +287,29 @@ def app_server(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> It
         yield server
 
 
+@pytest.fixture(scope="session")
+def stop_in_background() -> Iterator[Stopper]:
+    """Ask a server to stop without waiting; each one's exit is awaited at the session's end.
+
+    A server that has been used exits only once its shared DB connection has been idle for a
+    few seconds (kyosai.ui.pool), about 6 s; this lets the next tests run meanwhile.
+    """
+    stopping: list[subprocess.Popen[bytes]] = []
+
+    def stop(process: subprocess.Popen[bytes]) -> None:
+        if process.poll() is None:
+            process.terminate()
+            stopping.append(process)
+
+    yield stop
+    for process in stopping:
+        _wait_for_exit(process)
+
+
 @pytest.fixture
-def fresh_app_server(tmp_path: Path) -> Iterator[AppServer]:
+def fresh_app_server(tmp_path: Path, stop_in_background: Stopper) -> Iterator[AppServer]:
     """A server of its own for one test, not yet visited by anyone (no warm-up)."""
-    with run_app_server(tmp_path) as server:
+    with run_app_server(tmp_path, stop=stop_in_background) as server:
         yield server
 
 

@@ -1,4 +1,4 @@
-"""Shared fixtures of the unit tests: a fresh DuckDB file per test and the published table."""
+"""Shared fixtures of the unit tests: a DuckDB file of each test's own and the published table."""
 
 from __future__ import annotations
 
@@ -10,9 +10,19 @@ import duckdb
 import pytest
 
 from kyosai import store
+from tests.sample_db import copy_db, sample_template
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PUBLISHED_CSV = FIXTURES / "published_rates.csv"
+
+
+def _opened(path: Path, *, sample: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    """store.connect(path) for the length of a test, then closed."""
+    con = store.connect(path, sample=sample)
+    try:
+        yield con
+    finally:
+        con.close()
 
 
 @pytest.fixture
@@ -21,24 +31,34 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "k.duckdb"
 
 
+@pytest.fixture(scope="session")
+def sample_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample DB built once for the run (closed): tests copy it and never open it."""
+    return sample_template(tmp_path_factory)
+
+
 @pytest.fixture
-def sample_con(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A new DB file in tmp_path, migrated and loaded with the sample data."""
-    con = store.connect(db_path)
-    try:
-        yield con
-    finally:
-        con.close()
+def sample_db(db_path: Path, sample_db_template: Path) -> Path:
+    """db_path holding the sample DB and its backup, as store.connect() leaves a new file."""
+    return copy_db(sample_db_template, db_path)
+
+
+@pytest.fixture
+def sample_con(sample_db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """This test's own copy of the sample DB (migrated, sample loaded, one backup), open."""
+    yield from _opened(sample_db)
+
+
+@pytest.fixture
+def fresh_sample_con(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A new DB file made here by store.connect(): for tests of that creation and sample load."""
+    yield from _opened(db_path)
 
 
 @pytest.fixture
 def empty_con(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A new DB file in tmp_path, migrated, with no data."""
-    con = store.connect(db_path, sample=False)
-    try:
-        yield con
-    finally:
-        con.close()
+    yield from _opened(db_path, sample=False)
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ from polars.testing import assert_frame_equal
 from kyosai import store
 from kyosai.store import backups, restore, schema
 from tests.cli_run import run_cli
+from tests.sample_db import copy_db
 
 ROOT = Path(__file__).resolve().parents[2]
 ROW_SCHEMA = {"procedure_id": pl.String, "month": pl.Date, "online": pl.Int64, "total": pl.Int64}
@@ -56,22 +57,22 @@ def assert_same_state(
 
 
 def test_every_commit_and_undo_leaves_a_verified_backup(
-    sample_con: duckdb.DuckDBPyConnection, db_path: Path
+    fresh_sample_con: duckdb.DuckDBPyConnection, db_path: Path
 ) -> None:
     # Creating the DB loaded the sample: that commit was backed up too.
     assert [b.data_version for b in backups.list_backups(db_path)] == [1]
-    result = upload(sample_con, "a")
+    result = upload(fresh_sample_con, "a")
     assert result.backup is not None and result.backup.error is None
     backup = result.backup.backup
     assert backup is not None
     assert backup.path.parent == db_path.parent / "backups"
     assert backup.path.name.startswith("k-") and backup.path.name.endswith("-2.duckdb")
-    assert backup.data_version == 2 == store.data_version(sample_con)
-    found = backups.verify_backup(backup.path, backups.fingerprint(sample_con))
+    assert backup.data_version == 2 == store.data_version(fresh_sample_con)
+    found = backups.verify_backup(backup.path, backups.fingerprint(fresh_sample_con))
     assert found.schema_version == store.SCHEMA_VERSION
     assert dict((n, c) for n, c, _ in found.tables)["monthly_counts"] == 102
 
-    outcome = store.undo_upload(sample_con, result.upload_id, "t")
+    outcome = store.undo_upload(fresh_sample_con, result.upload_id, "t")
     assert outcome.error is None and outcome.backup is not None
     assert outcome.backup.data_version == 3
     assert [b.data_version for b in backups.list_backups(db_path)] == [3, 2, 1]
@@ -227,11 +228,11 @@ def test_restore_migrates_a_backup_from_an_older_schema(
     assert not list((db_path.parent / "backups").glob(".restore-*"))
 
 
-def test_cli_restore_lists_restores_and_refuses(tmp_path: Path) -> None:
+def test_cli_restore_lists_restores_and_refuses(tmp_path: Path, sample_db_template: Path) -> None:
     db = tmp_path / "cli.duckdb"
     empty = run_cli("restore", "--db", db)
     assert empty.returncode == 0 and "バックアップはまだありません" in empty.stdout
-    con = store.connect(db)
+    con = store.connect(copy_db(sample_db_template, db))
     try:
         upload(con, "a")
         upload(con, "b", 2000)
@@ -272,9 +273,9 @@ def test_cli_restore_lists_restores_and_refuses(tmp_path: Path) -> None:
 
 
 def test_a_damaged_db_is_reported_plainly_and_restore_puts_a_backup_in_its_place(
-    tmp_path: Path,
+    sample_db: Path,
 ) -> None:
-    db = tmp_path / "k.duckdb"
+    db = sample_db
     con = store.connect(db)
     try:
         upload(con, "a")
@@ -294,7 +295,7 @@ def test_a_damaged_db_is_reported_plainly_and_restore_puts_a_backup_in_its_place
     restored = run_cli("restore", newest.path.name, "--db", db)
     assert restored.returncode == 0, restored.stderr
     assert "退避" in restored.stderr
-    kept = list((tmp_path / "backups").glob("k-damaged-*.duckdb"))
+    kept = list((db.parent / "backups").glob("k-damaged-*.duckdb"))
     assert len(kept) == 1 and kept[0].read_bytes() == bytes(damaged)
     with store.session(db) as con:
         assert_frame_equal(store.read_counts(con), expected)

@@ -14,6 +14,7 @@ from kyosai.calendar import FiscalQuarter
 from kyosai.catalog import default_catalog
 from tests.cli_run import run_cli
 from tests.quarter_files import long_xlsx, quarter_counts
+from tests.sample_db import copy_db
 
 ROOT = Path(__file__).resolve().parents[2]
 SEP, OCT, NOV, DEC = date(2025, 9, 1), date(2025, 10, 1), date(2025, 11, 1), date(2025, 12, 1)
@@ -28,11 +29,9 @@ def ok(*args: str | Path) -> str:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
+def db(tmp_path: Path, sample_db_template: Path) -> Path:
     """A real DuckDB file holding the sample data (upload #1) and nothing else."""
-    path = tmp_path / "cli.duckdb"
-    store.connect(path).close()
-    return path
+    return copy_db(sample_db_template, tmp_path / "cli.duckdb")
 
 
 @pytest.fixture

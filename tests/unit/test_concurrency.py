@@ -27,6 +27,7 @@ from kyosai.catalog import default_catalog
 from kyosai.ingest import commit_plan, plan_upload
 from kyosai.store import backups
 from tests.cli_run import run_cli
+from tests.processes import open_in_another_process, run_in_threads
 from tests.quarter_files import long_xlsx, quarter_counts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,7 +109,6 @@ def commit_in_pairs(
 ) -> list[store.UploadResult]:
     """ROUNDS rounds of two threads released together, each committing its own upload."""
     results: list[store.UploadResult] = []
-    errors: list[BaseException] = []
     barrier = threading.Barrier(2)
 
     def writer(parity: int) -> None:
@@ -126,16 +126,12 @@ def commit_in_pairs(
                             uploaded_by=f"thread{parity}",
                         )
                     )
-        except BaseException as error:
-            errors.append(error)
-            barrier.abort()
+        except BaseException:
+            barrier.abort()  # so the other writer stops waiting for this one
+            raise
 
-    threads = [threading.Thread(target=writer, args=(parity,)) for parity in (0, 1)]
     with Reader(db_path, 2 * ROUNDS) as reader:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
+        errors = run_in_threads(writer, 2, timeout=120)
     assert not errors, errors
     assert reader.polls > 0 and len(reader.seen) > 1, (reader.polls, reader.seen)
     return results
@@ -151,8 +147,8 @@ def assert_all_landed(con: duckdb.DuckDBPyConnection, results: list[store.Upload
     assert all(r.rows_new == len(PROCEDURES) for r in results)
 
 
+@pytest.mark.usefixtures("sample_db")
 def test_two_threads_on_their_own_sessions_both_land(db_path: Path) -> None:
-    store.connect(db_path).close()
     results = commit_in_pairs(db_path, lambda: store.session(db_path))
     with store.session(db_path) as con:
         assert_all_landed(con, results)
@@ -160,6 +156,7 @@ def test_two_threads_on_their_own_sessions_both_land(db_path: Path) -> None:
     assert backups.list_backups(db_path)[0].data_version == 2 * ROUNDS + 1
 
 
+@pytest.mark.usefixtures("sample_db")
 def test_two_threads_on_cursors_of_one_connection_both_land(db_path: Path) -> None:
     shared = store.connect(db_path)
     try:
@@ -179,6 +176,7 @@ class NoLock:
         return None
 
 
+@pytest.mark.usefixtures("sample_db")
 def test_without_the_lock_conflicts_are_retried_and_nothing_is_lost(
     db_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -187,7 +185,6 @@ def test_without_the_lock_conflicts_are_retried_and_nothing_is_lost(
         module = importlib.import_module(info.name)
         if hasattr(module, "WRITE_LOCK"):
             monkeypatch.setattr(module, "WRITE_LOCK", NoLock())
-    store.connect(db_path).close()
     with caplog.at_level(logging.WARNING, logger="kyosai.store"):
         results = commit_in_pairs(db_path, lambda: store.session(db_path))
     with store.session(db_path) as con:
@@ -196,8 +193,8 @@ def test_without_the_lock_conflicts_are_retried_and_nothing_is_lost(
     assert retries, "the threads never collided: the test proved nothing"
 
 
+@pytest.mark.usefixtures("sample_db")
 def test_of_two_previews_made_at_once_one_commits_and_the_other_is_told(db_path: Path) -> None:
-    store.connect(db_path).close()
     files = [long_xlsx(quarter_counts(seed)) for seed in (0, 1)]
     with store.session(db_path) as con:
         plans = [
@@ -215,11 +212,7 @@ def test_of_two_previews_made_at_once_one_commits_and_the_other_is_told(db_path:
             except store.OutdatedError as error:
                 outcomes.append(error)
 
-    threads = [threading.Thread(target=confirm, args=(i,)) for i in (0, 1)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    assert run_in_threads(confirm, 2) == []
     assert sorted(type(o).__name__ for o in outcomes) == ["OutdatedError", "UploadResult"]
     with store.session(db_path) as con:
         assert store.read_uploads(con).height == 2
@@ -229,21 +222,13 @@ def test_of_two_previews_made_at_once_one_commits_and_the_other_is_told(db_path:
 def test_two_threads_opening_a_new_file_load_the_sample_once(tmp_path: Path) -> None:
     path = tmp_path / "new.duckdb"
     barrier = threading.Barrier(4)
-    errors: list[BaseException] = []
 
-    def open_it() -> None:
-        try:
-            barrier.wait(timeout=30)
-            with store.session(path) as con:
-                assert store.read_counts(con).height == 100
-        except BaseException as error:
-            errors.append(error)
+    def open_it(_thread: int) -> None:
+        barrier.wait(timeout=30)
+        with store.session(path) as con:
+            assert store.read_counts(con).height == 100
 
-    threads = [threading.Thread(target=open_it) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    errors = run_in_threads(open_it, 4)
     assert not errors, errors
     with store.session(path) as con:
         assert store.read_uploads(con).height == 1
@@ -287,8 +272,8 @@ def quarter_file(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.usefixtures("sample_db")
 def test_the_cli_waits_for_the_app_to_let_go_then_lands(db_path: Path, quarter_file: Path) -> None:
-    store.connect(db_path).close()
     with app_holding(db_path, 3.0):
         started = time.monotonic()
         result = run_cli("import", quarter_file, "--db", db_path, "--by", "cli")
@@ -301,10 +286,10 @@ def test_the_cli_waits_for_the_app_to_let_go_then_lands(db_path: Path, quarter_f
         assert store.read_counts(con).height == 100 + 21
 
 
+@pytest.mark.usefixtures("sample_db")
 def test_the_cli_gives_up_with_a_plain_message_when_the_app_never_lets_go(
     db_path: Path, quarter_file: Path
 ) -> None:
-    store.connect(db_path).close()
     with store.session(db_path) as con:
         before = store.read_counts(con)
     commands = [
@@ -338,21 +323,12 @@ def test_the_cli_gives_up_with_a_plain_message_when_the_app_never_lets_go(
     assert not (db_path.parent / "pack.xlsx").exists()
 
 
+@pytest.mark.usefixtures("sample_db")
 def test_a_session_closes_its_connection_even_on_error(db_path: Path) -> None:
     with pytest.raises(RuntimeError), store.session(db_path) as con:
         con.begin()
         con.execute("DELETE FROM monthly_counts")
         raise RuntimeError("the page failed half-way")
-    count = "SELECT count(*) FROM monthly_counts"
-    probe = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            f"import duckdb; print(duckdb.connect({str(db_path)!r}).sql({count!r}).fetchall())",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    probe = open_in_another_process(db_path, "SELECT count(*) FROM monthly_counts")
     assert probe.returncode == 0, probe.stderr  # the file is free again
     assert "[(100,)]" in probe.stdout  # and the unfinished transaction was rolled back

@@ -24,6 +24,7 @@ from polars.testing import assert_frame_equal
 from kyosai import store
 from kyosai.store import backups
 from tests.crash_commit import FILE_NAME, crash_rows
+from tests.sample_db import copy_db
 
 ROOT = Path(__file__).resolve().parents[2]
 CHILD = ROOT / "tests" / "crash_commit.py"
@@ -126,12 +127,12 @@ def same(a: State, b: State) -> bool:
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, State, State]:
-    """A sample DB file, and the states before and after the crash upload."""
+def template(
+    tmp_path_factory: pytest.TempPathFactory, sample_db_template: Path
+) -> tuple[Path, State, State]:
+    """A sample DB file (without backups), and the states before and after the crash upload."""
     folder = tmp_path_factory.mktemp("template")
-    path = folder / "k.duckdb"
-    store.connect(path).close()
-    shutil.rmtree(folder / "backups")
+    path = copy_db(sample_db_template, folder / "k.duckdb", with_backups=False)
     scratch = folder / "after" / "k.duckdb"
     scratch.parent.mkdir()
     shutil.copyfile(path, scratch)

@@ -7,31 +7,20 @@ database under the app and write beside it: one of the two uploads was lost.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import polars as pl
 
 from kyosai import store
-
-
-def _another_process_can_open(path: Path) -> bool:
-    probe = subprocess.run(
-        [sys.executable, "-c", f"import duckdb; duckdb.connect({str(path)!r}).close()"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return probe.returncode == 0
+from tests.processes import another_process_can_open
 
 
 def test_lock_survives_a_commit_and_its_backup(tmp_path: Path) -> None:
     path = tmp_path / "k.duckdb"
     con = store.connect(path)
     try:
-        assert not _another_process_can_open(path)
+        assert not another_process_can_open(path)
         result = store.write_upload(
             con,
             pl.DataFrame(
@@ -43,9 +32,9 @@ def test_lock_survives_a_commit_and_its_backup(tmp_path: Path) -> None:
             uploaded_by="t",
         )
         assert result.backup is not None and result.backup.backup is not None
-        assert not _another_process_can_open(path)
+        assert not another_process_can_open(path)
         store.undo_upload(con, result.upload_id, "t")
-        assert not _another_process_can_open(path)
+        assert not another_process_can_open(path)
     finally:
         con.close()
-    assert _another_process_can_open(path)
+    assert another_process_can_open(path)

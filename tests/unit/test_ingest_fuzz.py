@@ -14,6 +14,7 @@ import warnings
 import zipfile
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import fastexcel
@@ -29,8 +30,9 @@ from kyosai.catalog import default_catalog
 from kyosai.ingest.limits import MAX_TEXT_RUN_BYTES, TextRuns, XmlScan
 from kyosai.ingest.parse import ParseResult, parse_upload
 from kyosai.ingest.plan import plan_upload
-from kyosai.ingest.problems import column_letters
 from tests.quarter_files import long_xlsx, quarter_counts
+from tests.sample_db import copy_db
+from tests.xml_strategies import Element, cell_references, damage, sheet_elements
 
 TODAY = date(2026, 1, 15)
 CATALOG = default_catalog()
@@ -61,8 +63,13 @@ def fuzz(examples: int) -> settings:
 
 
 @pytest.fixture(scope="module")
-def con(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = store.connect(tmp_path_factory.mktemp("fuzz") / "k.duckdb")
+def con(
+    tmp_path_factory: pytest.TempPathFactory, sample_db_template: Path
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One copy of the sample DB for every example: nothing may ever be written to it."""
+    connection = store.connect(
+        copy_db(sample_db_template, tmp_path_factory.mktemp("fuzz") / "k.duckdb")
+    )
     yield connection
     connection.close()
 
@@ -82,21 +89,6 @@ def check(con: duckdb.DuckDBPyConnection, data: bytes, name: str) -> ParseResult
     assert store.data_version(con) == version
     assert_frame_equal(store.read_counts(con), counts)
     return result
-
-
-def damage(data: st.DataObject, body: bytes) -> bytes:
-    """Random byte flips, a truncation or an insertion."""
-    damaged = bytearray(body)
-    how = data.draw(st.sampled_from(["flip", "truncate", "insert"]))
-    if how == "flip":
-        for _ in range(data.draw(st.integers(1, 20))):
-            damaged[data.draw(st.integers(0, len(damaged) - 1))] = data.draw(st.integers(0, 255))
-    elif how == "truncate":
-        del damaged[data.draw(st.integers(0, len(damaged) - 1)) :]
-    else:
-        at = data.draw(st.integers(0, len(damaged)))
-        damaged[at:at] = data.draw(st.binary(min_size=1, max_size=64))
-    return bytes(damaged)
 
 
 def rezip(body: bytes, change: dict[str, bytes]) -> bytes:
@@ -215,19 +207,10 @@ def test_random_zip_archives(con: duckdb.DuckDBPyConnection, body: bytes) -> Non
 
 # --- the scan against calamine ----------------------------------------------------------------
 
-REFERENCES = st.one_of(
-    st.none(),
-    st.builds(lambda c, r: f"{column_letters(c)}{r}", st.integers(0, 30), st.integers(1, 400)),
-    st.sampled_from(["", "A0", "1A", "a5", "$A$1", "A", "7"]),
-)
-ELEMENTS = st.one_of(
-    st.tuples(st.just("row"), st.one_of(st.none(), st.integers(1, 400).map(str)), st.booleans()),
-    st.tuples(st.just("/row"), st.none(), st.booleans()),
-    st.tuples(st.just("c"), REFERENCES, st.booleans()),
-)
+ELEMENTS = sheet_elements(cell_references(30, 400, ["", "A0", "1A", "a5", "$A$1", "A", "7"]))
 
 
-def sheet_xml(elements: list[tuple[str, str | None, bool]], prefix: str) -> bytes:
+def sheet_xml(elements: list[Element], prefix: str) -> bytes:
     parts = []
     for kind, reference, empty in elements:
         r = "" if reference is None else f' r="{reference}"'
@@ -250,7 +233,7 @@ def sheet_xml(elements: list[tuple[str, str | None, bool]], prefix: str) -> byte
 )
 def test_scan_places_cells_at_least_as_far_as_calamine(
     con: duckdb.DuckDBPyConnection,
-    elements: list[tuple[str, str | None, bool]],
+    elements: list[Element],
     prefix: str,
     chunk: int,
 ) -> None:

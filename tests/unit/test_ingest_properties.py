@@ -14,6 +14,7 @@ from kyosai.calendar import month_label, month_label_long, months_between
 from kyosai.catalog import Procedure, default_catalog
 from kyosai.ingest.parse import ParseResult, parse_upload
 from kyosai.ingest.problems import column_letters
+from tests.xml_strategies import damage
 
 TODAY = date(2025, 12, 10)
 CATALOG = default_catalog()
@@ -253,17 +254,7 @@ def test_random_byte_damage_never_crashes(
     case: tuple[Table, bytes, str], data: st.DataObject
 ) -> None:
     _, body, _ = case
-    damaged = bytearray(body)
-    how = data.draw(st.sampled_from(["flip", "truncate", "insert"]))
-    if how == "flip":
-        for _ in range(data.draw(st.integers(1, 20))):
-            damaged[data.draw(st.integers(0, len(damaged) - 1))] = data.draw(st.integers(0, 255))
-    elif how == "truncate":
-        del damaged[data.draw(st.integers(0, len(damaged) - 1)) :]
-    else:
-        at = data.draw(st.integers(0, len(damaged)))
-        damaged[at:at] = data.draw(st.binary(min_size=1, max_size=64))
-    result = parse_upload(bytes(damaged), "damaged", CATALOG, TODAY)
+    result = parse_upload(damage(data, body), "damaged", CATALOG, TODAY)
     check_sane(result)
 
 

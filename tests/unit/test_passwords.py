@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kyosai.passwords import hash_password, verify_password
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.cli_run import run_cli
 
 
 def test_hash_is_salted_and_verifies() -> None:
@@ -38,23 +33,9 @@ def test_only_the_same_password_verifies(password: str, other: str) -> None:
 
 
 def test_cli_prints_a_secrets_line_and_refuses_short_passwords() -> None:
-    ok = subprocess.run(
-        [sys.executable, "-m", "kyosai", "hash-password"],
-        input="a long staff password\n",
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    )
+    ok = run_cli("hash-password", input="a long staff password\n")
     assert ok.returncode == 0, ok.stderr
     line = next(x for x in ok.stdout.splitlines() if x.startswith("staff_password_hash"))
     assert verify_password("a long staff password", line.split('"')[1])
-    short = subprocess.run(
-        [sys.executable, "-m", "kyosai", "hash-password"],
-        input="short\n",
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    )
+    short = run_cli("hash-password", input="short\n")
     assert short.returncode == 1 and "12文字以上" in short.stderr

@@ -2,41 +2,26 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 
 from kyosai import store
 from kyosai.ui.pool import SharedConnection
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _other_process_can_open(path: Path) -> bool:
-    probe = subprocess.run(
-        [sys.executable, "-c", f"import duckdb; duckdb.connect({str(path)!r}).close()"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return probe.returncode == 0
+from tests.processes import another_process_can_open, run_in_threads
 
 
-def test_file_is_held_while_used_and_released_when_idle(tmp_path: Path) -> None:
-    path = tmp_path / "k.duckdb"
-    store.connect(path).close()
+def test_file_is_held_while_used_and_released_when_idle(sample_db: Path) -> None:
+    path = sample_db
     shared = SharedConnection(lambda: store.connect(path), idle_seconds=0.3)
     with shared.cursor() as cur:
         assert store.data_version(cur) == 1
-        assert not _other_process_can_open(path)
+        assert not another_process_can_open(path)
     assert shared.is_open  # kept for the next click
     deadline = time.monotonic() + 5
     while shared.is_open and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not shared.is_open
-    assert _other_process_can_open(path)
+    assert another_process_can_open(path)
     with shared.cursor() as cur:  # opened again on demand
         assert store.data_version(cur) == 1
     shared.close()
@@ -45,21 +30,13 @@ def test_file_is_held_while_used_and_released_when_idle(tmp_path: Path) -> None:
 def test_threads_borrow_cursors_at_once(tmp_path: Path) -> None:
     path = tmp_path / "k.duckdb"
     shared = SharedConnection(lambda: store.connect(path), idle_seconds=0.2)
-    errors: list[BaseException] = []
 
-    def read() -> None:
-        try:
-            for _ in range(20):
-                with shared.cursor() as cur:
-                    assert store.read_counts(cur).height == 100
-        except BaseException as error:
-            errors.append(error)
+    def read(_thread: int) -> None:
+        for _ in range(20):
+            with shared.cursor() as cur:
+                assert store.read_counts(cur).height == 100
 
-    threads = [threading.Thread(target=read) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_in_threads(read, 4)
     assert errors == []
     shared.close()
     assert not shared.is_open

@@ -6,23 +6,15 @@ import hypothesis.strategies as st
 from hypothesis import given, settings
 
 from kyosai.ingest.limits import XmlScan
-from kyosai.ingest.problems import column_letters
 from kyosai.ingest.quickscan import quick_scan
+from tests.xml_strategies import Element, cell_references, sheet_elements
 
-REFERENCES = st.one_of(
-    st.none(),
-    st.builds(lambda c, r: f"{column_letters(c)}{r}", st.integers(0, 800), st.integers(1, 25_000)),
-    st.sampled_from(["", "A0", "1A", "a5", "$A$1", "A", "A01"]),
-)
-ELEMENTS = st.one_of(
-    st.tuples(st.just("row"), st.one_of(st.none(), st.integers(1, 400).map(str)), st.booleans()),
-    st.tuples(st.just("/row"), st.none(), st.booleans()),
-    st.tuples(st.just("c"), REFERENCES, st.booleans()),
-    st.tuples(st.just("x:c"), REFERENCES, st.booleans()),
+ELEMENTS = sheet_elements(
+    cell_references(800, 25_000, ["", "A0", "1A", "a5", "$A$1", "A", "A01"]), ("c", "x:c")
 )
 
 
-def sheet_xml(elements: list[tuple[str, str | None, bool]], spacing: str) -> bytes:
+def sheet_xml(elements: list[Element], spacing: str) -> bytes:
     parts = ['<worksheet xmlns="x"><sheetData>']
     for kind, reference, empty in elements:
         r = "" if reference is None else f'{spacing}r="{reference}"'
@@ -40,9 +32,7 @@ def sheet_xml(elements: list[tuple[str, str | None, bool]], spacing: str) -> byt
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(ELEMENTS, max_size=40), st.sampled_from([" ", "  ", "\n"]))
-def test_quick_scan_matches_the_full_scan(
-    elements: list[tuple[str, str | None, bool]], spacing: str
-) -> None:
+def test_quick_scan_matches_the_full_scan(elements: list[Element], spacing: str) -> None:
     part = sheet_xml(elements, spacing)
     full = XmlScan(sheet="s")
     problem = full.feed(part)

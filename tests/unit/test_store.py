@@ -308,8 +308,8 @@ def test_refused_writes_leave_the_db_unchanged_whatever_the_error(
 # --- sample data -------------------------------------------------------------------------
 
 
-def test_sample_is_upload_1(sample_con: duckdb.DuckDBPyConnection) -> None:
-    uploads = store.read_uploads(sample_con)
+def test_sample_is_upload_1(fresh_sample_con: duckdb.DuckDBPyConnection) -> None:
+    uploads = store.read_uploads(fresh_sample_con)
     assert uploads.height == 1
     sample = uploads.row(0, named=True)
     assert sample["upload_id"] == 1
@@ -319,11 +319,11 @@ def test_sample_is_upload_1(sample_con: duckdb.DuckDBPyConnection) -> None:
     assert sample["rows_new"] == len(SAMPLE_PROCEDURES) * len(SAMPLE_MONTHS)
     assert (sample["rows_revised"], sample["rows_unchanged"]) == (0, 0)
     assert sample["undone_at"] is None
-    assert store.data_version(sample_con) == 1
+    assert store.data_version(fresh_sample_con) == 1
 
 
-def test_sample_counts(sample_con: duckdb.DuckDBPyConnection) -> None:
-    counts = store.read_counts(sample_con)
+def test_sample_counts(fresh_sample_con: duckdb.DuckDBPyConnection) -> None:
+    counts = store.read_counts(fresh_sample_con)
     assert counts.columns == ["procedure_id", "month", "online", "total", "upload_id", "is_sample"]
     assert counts["is_sample"].all()
     assert set(counts["upload_id"]) == {1}
@@ -335,9 +335,9 @@ def test_sample_counts(sample_con: duckdb.DuckDBPyConnection) -> None:
     assert (counts["online"] <= counts["total"]).all()
     assert (counts["total"] > 0).all()
     assert counts.height == scalar(
-        sample_con, "SELECT count(*) FROM upload_rows WHERE upload_id = 1"
+        fresh_sample_con, "SELECT count(*) FROM upload_rows WHERE upload_id = 1"
     )
-    assert store.latest_month(sample_con) == date(2025, 9, 1)
+    assert store.latest_month(fresh_sample_con) == date(2025, 9, 1)
 
 
 def test_read_counts_filters(sample_con: duckdb.DuckDBPyConnection) -> None:

@@ -1,0 +1,180 @@
+"""Uploads are parsed in worker processes: a file that aborts the native reader, a worker that
+dies or takes too long, each becomes one plain Japanese problem, and the next upload works."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import threading
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kyosai.catalog import default_catalog
+from kyosai.ingest.parse import ParseResult
+from kyosai.ingest.worker import ReaderPool, read_upload, reader_pool
+from tests.cli_run import run_cli
+from tests.quarter_files import long_xlsx, quarter_counts
+from tests.xml_strategies import damage
+
+CATALOG = default_catalog()
+TODAY = date(2026, 1, 15)
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+OFFICE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _workbook() -> str:
+    return (
+        f'<workbook xmlns="{MAIN}" xmlns:r="{OFFICE}"><sheets>'
+        '<sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    )
+
+
+def _rels(kind: str, target: str) -> str:
+    return (
+        f'<Relationships xmlns="{RELS}"><Relationship Id="rId1" '
+        f'Type="{OFFICE}/{kind}" Target="{target}"/></Relationships>'
+    )
+
+
+def _sheet(cells: str) -> str:
+    return f'<worksheet xmlns="{MAIN}"><sheetData>{cells}</sheetData></worksheet>'
+
+
+HARMLESS_CELL = '<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>'
+FAR_CELL = (
+    '<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>'
+    '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>y</t></is></c></row>'
+)
+
+
+def decoy_package(cells: str) -> bytes:
+    """A workbook outside xl/, reached through _rels/.rels, beside a harmless xl/ decoy: the
+    safety scan checks the decoy, calamine reads the other one (issue 11's first layout)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package:
+        package.writestr(
+            "[Content_Types].xml",
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" '
+            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/></Types>',
+        )
+        package.writestr("_rels/.rels", _rels("officeDocument", "data/workbook.xml"))
+        package.writestr("data/workbook.xml", _workbook())
+        package.writestr("data/_rels/workbook.xml.rels", _rels("worksheet", "sheet1.xml"))
+        package.writestr("data/sheet1.xml", _sheet(cells))
+        package.writestr("xl/workbook.xml", _workbook())
+        package.writestr("xl/_rels/workbook.xml.rels", _rels("worksheet", "worksheets/sheet1.xml"))
+        package.writestr("xl/worksheets/sheet1.xml", _sheet(HARMLESS_CELL))
+    return buffer.getvalue()
+
+
+def quarter_file(seed: int = 0) -> bytes:
+    """A valid quarterly file (long layout)."""
+    return long_xlsx(quarter_counts(seed))
+
+
+def only_problem(result: ParseResult) -> str:
+    assert len(result.problems) == 1, [p.message for p in result.problems]
+    return result.problems[0].message
+
+
+def test_a_file_that_aborts_the_reader_is_one_plain_problem_and_the_next_one_reads() -> None:
+    message = only_problem(read_upload(decoy_package(FAR_CELL), "far.xlsx", CATALOG, TODAY))
+    assert "「far.xlsx」を読み込めませんでした" in message and "何も登録していません" in message
+    assert "memory" not in message and "Traceback" not in message
+    # This process is alive (we are still here), and the next upload is read in full.
+    following = read_upload(quarter_file(), "q.xlsx", CATALOG, TODAY)
+    assert following.ok and following.rows.height > 0
+
+
+def test_the_cli_refuses_it_with_exit_1_not_a_signal(tmp_path: Path) -> None:
+    path = tmp_path / "far.xlsx"
+    path.write_bytes(decoy_package(FAR_CELL))
+    result = run_cli("import", path, "--dry-run", "--db", tmp_path / "k.duckdb")
+    assert result.returncode == 1, (result.returncode, result.stderr)
+    assert "読み込めませんでした" in result.stderr and "何も登録していません" in result.stderr
+    assert "memory allocation" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_worker_that_takes_too_long_is_replaced() -> None:
+    impatient = ReaderPool(size=1, seconds=0.0)
+    try:
+        message = only_problem(impatient.parse(quarter_file(), "q.xlsx", CATALOG, TODAY))
+        assert "秒以内に読み終わりませんでした" in message
+    finally:
+        impatient.close()
+    assert read_upload(quarter_file(), "q.xlsx", CATALOG, TODAY).ok
+
+
+def test_a_worker_killed_between_uploads_is_replaced() -> None:
+    pool = ReaderPool(size=1)
+    try:
+        assert pool.parse(quarter_file(), "q.xlsx", CATALOG, TODAY).ok
+        (idle,) = pool._idle
+        os.kill(idle.process.pid, signal.SIGKILL)
+        idle.process.wait(timeout=10)
+        assert pool.parse(quarter_file(1), "q1.xlsx", CATALOG, TODAY).ok
+    finally:
+        pool.close()
+
+
+def test_a_worker_killed_mid_parse_is_one_plain_problem() -> None:
+    pool = ReaderPool(size=1)
+    try:
+        assert pool.parse(quarter_file(), "q.xlsx", CATALOG, TODAY).ok
+        (worker,) = pool._idle
+        # Stop it, so the next file is certainly mid-parse when it is killed.
+        os.kill(worker.process.pid, signal.SIGSTOP)
+        threading.Timer(0.5, os.kill, (worker.process.pid, signal.SIGKILL)).start()
+        message = only_problem(pool.parse(quarter_file(1), "q1.xlsx", CATALOG, TODAY))
+        assert "異常終了しました" in message
+        assert pool.parse(quarter_file(2), "q2.xlsx", CATALOG, TODAY).ok
+    finally:
+        pool.close()
+
+
+def test_two_uploads_at_once_each_get_their_own_rows() -> None:
+    files = {f"q{seed}.xlsx": quarter_file(seed) for seed in range(4)}
+    expected = {name: read_upload(data, name, CATALOG, TODAY).rows for name, data in files.items()}
+    results: dict[str, ParseResult] = {}
+
+    def parse(name: str) -> None:
+        results[name] = read_upload(files[name], name, CATALOG, TODAY)
+
+    threads = [threading.Thread(target=parse, args=(name,)) for name in files]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert set(results) == set(files)
+    for name, result in results.items():
+        assert result.rows.equals(expected[name]), name
+    assert len({tuple(r.rows["online"].to_list()) for r in results.values()}) == 4
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_damaged_files_through_the_worker_never_crash_anything(data: st.DataObject) -> None:
+    body = data.draw(st.sampled_from([quarter_file(), decoy_package(FAR_CELL)]))
+    result = read_upload(damage(data, body), "damaged.xlsx", CATALOG, TODAY)
+    assert result.ok or all(p.message.startswith(p.location) for p in result.problems)
+    assert reader_pool() is reader_pool()
+
+
+@pytest.mark.parametrize("digits", ["١٢٣", "१२३"])
+def test_counts_in_other_scripts_digits_are_refused_with_the_cell_named(digits: str) -> None:
+    counts = quarter_counts(0)
+    key = next(iter(counts))
+    data = long_xlsx(counts, overrides={key: (digits, counts[key][1])})
+    message = only_problem(read_upload(data, "q.xlsx", CATALOG, TODAY))
+    assert message.startswith("シート「") and digits in message
