@@ -162,14 +162,18 @@ class ReaderPool:
                     return worker
                 self._discard(worker)  # ended while idle (killed from outside)
             self._starting += 1
-        try:
-            worker = self._start()
-        finally:
-            with self._lock:
-                self._starting -= 1
+        worker = self._start_counted()
         with self._lock:
             self._busy += 1
         return worker
+
+    def _start_counted(self) -> _Worker:
+        # The caller counted this start in _starting (under the lock); it ends here.
+        try:
+            return self._start()
+        finally:
+            with self._lock:
+                self._starting -= 1
 
     def _give_back(self, worker: _Worker | None) -> None:
         with self._lock:
@@ -187,10 +191,10 @@ class ReaderPool:
 
         def start() -> None:
             try:
-                worker = self._start()
-            finally:
-                with self._lock:
-                    self._starting -= 1
+                worker = self._start_counted()
+            except OSError as error:  # the upload itself will try again and say so
+                log.warning("could not warm a reader worker: %r", error)
+                return
             with self._lock:
                 self._idle.append(worker)
                 self._lock.notify()
