@@ -143,7 +143,9 @@ class ReaderPool:
             # nothing reaches the person at the terminal or the page.
             stderr=subprocess.DEVNULL,
             cwd=Path(__file__).resolve().parents[2],
-            env={**os.environ, "RUST_BACKTRACE": "0"},
+            # Few threads: an upload is small, and each thread's stack counts against RLIMIT_AS
+            # (a many-core server would otherwise reserve enough to hit the limit at start).
+            env={**os.environ, "RUST_BACKTRACE": "0", "POLARS_MAX_THREADS": "2"},
         )
         worker = _Worker(process)
         if not worker.reply_within(STARTUP_SECONDS) or _read_frame(worker.replies) != "ready":
