@@ -40,10 +40,18 @@ class StatusLine:
     """One procedure's standing against its target, in words."""
 
     row_label: str
-    status: str
-    mark: str
-    style: str
+    status: Status
     detail: str
+
+    @property
+    def mark(self) -> str:
+        """The status's mark, for example ◎."""
+        return LOOKS[self.status].mark
+
+    @property
+    def style(self) -> str:
+        """The status's CSS class and fill name, for example `met`."""
+        return LOOKS[self.status].css
 
 
 @dataclass(frozen=True)
@@ -90,12 +98,7 @@ def _status_lines(counts: pl.DataFrame, catalog: Catalog, chosen: list[str]) -> 
             f"目標 {format_target(procedure.target_tenths)} との差 "
             f"{format_points(record['gap_tenths'])}、取組期間 {deadline_text(procedure)}"
         )
-        look = LOOKS[status]
-        lines.append(
-            StatusLine(
-                catalog.row_label(record["procedure_id"]), status.value, look.mark, look.css, detail
-            )
-        )
+        lines.append(StatusLine(catalog.row_label(record["procedure_id"]), status, detail))
     return lines
 
 

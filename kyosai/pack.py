@@ -21,7 +21,7 @@ from kyosai.calendar import month_label
 from kyosai.catalog import Catalog
 from kyosai.committee import CommitteeChoice, CommitteeModel, committee
 from kyosai.exports import PERIOD_GROUP_HEADING
-from kyosai.status import LOOKS, Status, legend
+from kyosai.status import LOOKS, Status, legend, status_text
 from kyosai.uploads import SHA_COLUMN, upload_log
 from kyosai.views import SAMPLE_NOTICE, definitions_text
 
@@ -157,7 +157,7 @@ def _write_scorecard(book: xlsxwriter.Workbook, model: CommitteeModel, fmt: _For
     sheet.merge_range(row, 2, row, 4, "内容", fmt.header)
     row += 1
     for line in model.status:
-        sheet.write_string(row, 0, f"{line.mark} {line.status}", fmt.status[line.style])
+        sheet.write_string(row, 0, status_text(line.status), fmt.status[line.style])
         sheet.write_string(row, 1, line.row_label, fmt.text)
         sheet.merge_range(row, 2, row, 4, line.detail, fmt.wrap)
         # A merged cell never grows on its own, so a long detail gets a second line here.
@@ -168,9 +168,7 @@ def _write_scorecard(book: xlsxwriter.Workbook, model: CommitteeModel, fmt: _For
     if missing > 0:
         # The model judges only procedures with counts; the others are said to have none.
         no_data = LOOKS[Status.NO_DATA]
-        sheet.write_string(
-            row, 0, f"{no_data.mark} {Status.NO_DATA.value}", fmt.status[no_data.css]
-        )
+        sheet.write_string(row, 0, status_text(Status.NO_DATA), fmt.status[no_data.css])
         sheet.write_string(row, 1, f"上記以外の {missing} 手続", fmt.text)
         sheet.merge_range(
             row,

@@ -27,6 +27,7 @@ from kyosai.html_tables import (
     sparkline_img,
     text_table_html,
 )
+from kyosai.status import status_text
 from kyosai.uploads import UploadDetail
 
 # The sparklines share one scale, 0-60 % or up to the highest rate shown if that is higher, so
@@ -183,8 +184,7 @@ def definitions(model: views.DefinitionsModel) -> DefinitionsScreen:
 def committee(model: CommitteeModel) -> CommitteeScreen:
     """The 会議資料 screen."""
     cards = [
-        (line.style, f"{line.mark} {line.status}", line.row_label, line.detail)
-        for line in model.status
+        (line.style, status_text(line.status), line.row_label, line.detail) for line in model.status
     ]
     return CommitteeScreen(
         model,

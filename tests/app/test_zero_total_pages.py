@@ -4,7 +4,6 @@ empty, and a procedure whose only month has a total of 0 is shown as having no d
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 
 import pyarrow as pa
@@ -42,7 +41,6 @@ def chart_rates(app: AppTest) -> list[object]:
             table = pa.ipc.open_stream(io.BytesIO(dataset.data.data)).read_all()
             if "rate" in table.column_names:
                 values += table.column("rate").to_pylist()
-        values += [json.loads(chart.proto.spec).get("width")]  # the spec itself parses
     return values
 
 
