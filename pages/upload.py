@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from kyosai.ingest import UPLOAD_SUFFIXES
 from kyosai.store import StoreError
 from kyosai.ui import auth, data, upload_render
 from kyosai.ui.routing import require_router
@@ -12,14 +13,17 @@ user = auth.require_staff()
 data.warm_reader()
 upload_render.flash()
 st.markdown(
-    "四半期ごとの申請件数（オンライン件数と全体件数）を Excel（.xlsx）または CSV で取り込みます。"
+    "四半期ごとの申請件数（オンライン件数と全体件数）を Excel（.xlsx・.xls・.xlsb）、"
+    "OpenDocument（.ods）または CSV で取り込みます。"
     "テンプレートの縦型のほか、部内で使っている横型の表（月ごとに「オンライン」「全体」の列）も読めます。"
     "アップロードしただけでは登録されません。確認画面で内容を見てから「登録する」を押してください。"
 )
 quarter = upload_render.template_choice(data.next_quarter())
 upload_render.template_download(quarter, data.template(quarter))
 uploaded = st.file_uploader(
-    "件数ファイル（.xlsx / .csv）", type=["xlsx", "csv"], key=upload_render.uploader_key()
+    "件数ファイル（.xlsx / .xls / .xlsb / .ods / .csv）",
+    type=list(UPLOAD_SUFFIXES),
+    key=upload_render.uploader_key(),
 )
 if uploaded is not None:
     plan = data.plan(uploaded.getvalue(), uploaded.name)

@@ -23,25 +23,35 @@ def quarter_counts(seed: int = 0) -> dict[tuple[str, date], tuple[int, int]]:
     return counts
 
 
+HEADERS = ["制度", "手続", "年月", "オンライン件数", "全体件数"]
+TITLE = "オンライン利用率 四半期報告"
+
+
+def long_rows(
+    counts: dict[tuple[str, date], tuple[int, int]],
+    overrides: dict[tuple[str, date], tuple[object, object]] | None = None,
+) -> list[list[object]]:
+    """The cells of a long-layout sheet, top to bottom: a title, a blank row, headers, counts."""
+    catalog = default_catalog()
+    rows: list[list[object]] = [[TITLE], [], list(HEADERS)]
+    for (procedure_id, month), values in counts.items():
+        procedure = catalog.procedure(procedure_id)
+        online, total = (overrides or {}).get((procedure_id, month), values)
+        scheme = catalog.scheme(procedure.scheme_id).name
+        rows.append([scheme, procedure.name, month_label_long(month), online, total])
+    return rows
+
+
 def long_xlsx(
     counts: dict[tuple[str, date], tuple[int, int]],
     overrides: dict[tuple[str, date], tuple[object, object]] | None = None,
 ) -> bytes:
     """A long-layout workbook (制度, 手続, 年月, オンライン件数, 全体件数) with a title row."""
-    catalog = default_catalog()
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
     sheet = workbook.add_worksheet("件数")
-    sheet.write(0, 0, "オンライン利用率 四半期報告")
-    for col, header in enumerate(["制度", "手続", "年月", "オンライン件数", "全体件数"]):
-        sheet.write(2, col, header)
-    for row, ((procedure_id, month), values) in enumerate(counts.items(), start=3):
-        procedure = catalog.procedure(procedure_id)
-        online, total = (overrides or {}).get((procedure_id, month), values)
-        sheet.write(row, 0, catalog.scheme(procedure.scheme_id).name)
-        sheet.write(row, 1, procedure.name)
-        sheet.write(row, 2, month_label_long(month))
-        sheet.write(row, 3, online)
-        sheet.write(row, 4, total)
+    for row, cells in enumerate(long_rows(counts, overrides)):
+        for col, value in enumerate(cells):
+            sheet.write(row, col, value)
     workbook.close()
     return buffer.getvalue()

@@ -27,7 +27,7 @@ from kyosai.ingest.problems import FILE_LOCATION, Problem, make_problem
 from kyosai.ingest.values import normalised_expr
 
 ROW = "row"
-__all__ = ["MAX_COLUMNS", "ROW", "Grid", "column_name", "read_csv_grid", "read_xlsx_grids"]
+__all__ = ["MAX_COLUMNS", "ROW", "Grid", "column_name", "read_csv_grid", "read_workbook_grids"]
 
 
 @dataclass(frozen=True)
@@ -75,12 +75,14 @@ def column_name(index: int) -> str:
     return f"c{index}"
 
 
-def _unreadable(detail: str) -> Problem:
+def _unreadable(error: str) -> Problem:
+    # The reader's error type means nothing to staff; it stays in `found` for whoever debugs.
     body = (
-        f"Excel ファイルとして読み込めませんでした（{detail}）。"
-        "Excel で開けるか確かめ、.xlsx 形式で保存し直してください。"
+        "Excel ファイルとして読み込めませんでした（ファイルが壊れているか、"
+        "Excel の形式として正しくありません）。Excel で開けるか確かめ、"
+        ".xlsx 形式で保存し直してください。"
     )
-    return make_problem(FILE_LOCATION, detail, "読み込める .xlsx ファイル", body)
+    return make_problem(FILE_LOCATION, error, "読み込める Excel ファイル", body)
 
 
 def _sheet_too_big(name: str, height: int, width: int, first_column: int) -> Problem | None:
@@ -106,8 +108,8 @@ def _long_cell(grid: Grid) -> Problem | None:
     return cell_too_long(grid.sheet, int(name[1:]), int(first[ROW]), int(first[name]))
 
 
-def read_xlsx_grids(data: bytes) -> tuple[list[Grid], list[Problem]]:
-    """Every visible, non-empty sheet of an xlsx as a text grid with real row and column numbers."""
+def read_workbook_grids(data: bytes) -> tuple[list[Grid], list[Problem]]:
+    """Every visible, non-empty sheet of a workbook as a text grid, at its real rows and columns."""
     try:
         reader = fastexcel.read_excel(data)
         names = list(reader.sheet_names)

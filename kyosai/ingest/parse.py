@@ -8,7 +8,8 @@ from datetime import date
 import polars as pl
 
 from kyosai.catalog import Catalog
-from kyosai.ingest.grid import Grid, read_csv_grid, read_xlsx_grids
+from kyosai.ingest.formats import Kind
+from kyosai.ingest.grid import Grid, read_csv_grid, read_workbook_grids
 from kyosai.ingest.headers import Table, find_tables
 from kyosai.ingest.problems import FILE_LOCATION, Problem, make_problem
 from kyosai.ingest.records import empty_records, table_records
@@ -78,8 +79,8 @@ def _parse(data: bytes, file_name: str, catalog: Catalog, today: date) -> ParseR
     if sniffed.problem is not None:
         return _failed([sniffed.problem])
     problems: list[Problem] = []
-    if sniffed.kind == "xlsx":
-        grids, problems = read_xlsx_grids(data)
+    if sniffed.kind in (Kind.XLSX, Kind.NATIVE):
+        grids, problems = read_workbook_grids(sniffed.package)
     else:
         grid, problems = read_csv_grid(sniffed.text)
         grids = [grid]
@@ -106,7 +107,7 @@ def _parse(data: bytes, file_name: str, catalog: Catalog, today: date) -> ParseR
 
 
 def parse_upload(data: bytes, file_name: str, catalog: Catalog, today: date) -> ParseResult:
-    """Read an uploaded xlsx or CSV into count rows, listing every problem; never raises."""
+    """Read an uploaded workbook or CSV into count rows, listing every problem; never raises."""
     try:
         return _parse(data, file_name, catalog, today)
     except Exception as error:  # an upload must never crash the page: it becomes a problem

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import re
-import struct
 import tomllib
 import tracemalloc
 import zipfile
@@ -28,10 +27,11 @@ from xlsxwriter.workbook import Workbook
 from kyosai import store
 from kyosai.catalog import default_catalog
 from kyosai.ingest import limits
-from kyosai.ingest.grid import read_csv_grid, read_xlsx_grids
+from kyosai.ingest.grid import read_csv_grid, read_workbook_grids
 from kyosai.ingest.parse import ParseResult, parse_upload
 from kyosai.ingest.plan import plan_upload
 from tests.quarter_files import long_xlsx, quarter_counts
+from tests.zip_files import lie_about_size
 
 TODAY = date(2026, 1, 15)
 CATALOG = default_catalog()
@@ -95,34 +95,40 @@ def in_sheet(old: bytes, new: bytes) -> Callable[[str, bytes], bytes]:
     return change
 
 
+RELS = b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+OFFICE = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
 def zeros_zip(size: int, member: str = "xl/worksheets/sheet1.xml") -> bytes:
-    """A workbook-shaped zip whose one sheet is `size` zero bytes, written 1 MB at a time."""
+    """A workbook whose one sheet (listed, so the reader would read it) is `size` zero bytes."""
     buffer = io.BytesIO()
     chunk = bytes(MB)
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", CONTENT_TYPES)
-        archive.writestr("xl/workbook.xml", b"<workbook/>")
+        archive.writestr(
+            "_rels/.rels",
+            RELS + b'<Relationship Id="rId1" Type="' + OFFICE + b'/officeDocument" '
+            b'Target="xl/workbook.xml"/></Relationships>',
+        )
+        archive.writestr(
+            "xl/workbook.xml",
+            b'<workbook xmlns:r="' + OFFICE + b'"><sheets>'
+            b'<sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        archive.writestr(
+            "xl/_rels/workbook.xml.rels",
+            RELS
+            + b'<Relationship Id="rId1" Type="'
+            + OFFICE
+            + b'/worksheet" Target="/'
+            + member.encode()
+            + b'"/></Relationships>',
+        )
         with archive.open(member, "w") as handle:
             for _ in range(size // MB):
                 handle.write(chunk)
             handle.write(bytes(size % MB))
     return buffer.getvalue()
-
-
-def lie_about_size(data: bytes, member: str, size: int) -> bytes:
-    """The zip with `member`'s uncompressed size rewritten to `size` in both of its headers."""
-    patched = bytearray(data)
-    name = member.encode()
-    central = patched.find(b"PK\x01\x02")
-    while central >= 0:
-        (length,) = struct.unpack_from("<H", patched, central + 28)
-        if bytes(patched[central + 46 : central + 46 + length]) == name:
-            struct.pack_into("<I", patched, central + 24, size)
-            (local,) = struct.unpack_from("<I", patched, central + 42)
-            struct.pack_into("<I", patched, local + 22, size)
-            return bytes(patched)
-        central = patched.find(b"PK\x01\x02", central + 4)
-    raise AssertionError(member)
 
 
 def ole(*names: str) -> bytes:
@@ -286,14 +292,14 @@ def test_sheet_with_25000_rows_is_refused_before_reading(
 
 
 def test_grid_guard_refuses_a_long_sheet_even_without_the_scan(rows_25000: bytes) -> None:
-    grids, problems = read_xlsx_grids(rows_25000)
+    grids, problems = read_workbook_grids(rows_25000)
     assert grids == []
     assert [p.location for p in problems] == ["シート「入力」"]
     assert "25,000 行目に値があり" in problems[0].message
 
 
 def test_grid_guard_refuses_too_many_sheets() -> None:
-    grids, problems = read_xlsx_grids(xlsx(many_sheets))
+    grids, problems = read_workbook_grids(xlsx(many_sheets))
     assert grids == []
     assert "シートが 25 枚あります" in problems[0].message
 
@@ -427,19 +433,22 @@ def test_shared_strings_over_5_mb(con: duckdb.DuckDBPyConnection, no_reader: Non
     ("data", "expected"),
     [
         (ole("Root Entry", "EncryptionInfo", "EncryptedPackage"), "パスワードで保護（暗号化）"),
-        (
-            ole("Root Entry", "Workbook", "SummaryInformation"),
-            "古い形式の Excel ファイル（.xls）です",
-        ),
-        (ole("Root Entry", "WordDocument"), "（.xls）か、パスワードで保護されたファイル"),
+        (ole("Root Entry", "WordDocument"), "Excel ブックとして読めない Office 形式のファイル"),
     ],
-    ids=["encrypted-xlsx", "xls", "other-ole"],
+    ids=["encrypted-xlsx", "other-ole"],
 )
 def test_ole_files(
     con: duckdb.DuckDBPyConnection, no_reader: None, data: bytes, expected: str
 ) -> None:
     text = refused(con, data, expected)
     assert ".xlsx" in text
+
+
+def test_an_xls_that_is_no_workbook_is_one_plain_problem(con: duckdb.DuckDBPyConnection) -> None:
+    # Named like an .xls, but the reader finds no workbook in it: refused, never a crash.
+    text = refused(con, ole("Root Entry", "Workbook", "SummaryInformation"), "読み込めませんでした")
+    assert "Excel ファイルとして読み込めませんでした（ファイルが壊れているか" in text
+    assert "Error" not in text
 
 
 def test_xlsm_with_vba_project(
@@ -457,14 +466,6 @@ def test_xlsm_with_vba_project(
     # The macro content type alone, with the VBA part gone, is refused too.
     without_vba = rewrite(data, lambda name, body: None if name.endswith(".bin") else body)
     refused(con, without_vba, "マクロ有効ブック（.xlsm）")
-
-
-def test_xlsb(con: duckdb.DuckDBPyConnection, no_reader: None) -> None:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", CONTENT_TYPES)
-        archive.writestr("xl/workbook.bin", b"\x83\x01\x00")
-    refused(con, buffer.getvalue(), "Excel バイナリブック（.xlsb）")
 
 
 # --- text that is not UTF-8 or Shift_JIS ------------------------------------------------------

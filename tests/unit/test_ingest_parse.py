@@ -515,18 +515,21 @@ def zip_bytes(names: Sequence[str]) -> bytes:
     return buffer.getvalue()
 
 
+NOT_A_TABLE = "Excel（.xlsx・.xls・.xlsb）、OpenDocument（.ods）または CSV ファイルではありません"
+
+
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
         (b"", "空のファイルです"),
         (
             b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)),
-            "Excel（.xlsx）または CSV ファイルではありません",
+            NOT_A_TABLE,
         ),
-        (bytes(range(128, 256)) * 4, "Excel（.xlsx）または CSV ファイルではありません"),
+        (bytes(range(128, 256)) * 4, NOT_A_TABLE),
         (
             b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512,
-            "古い形式の Excel ファイル（.xls）か、パスワードで保護",
+            "Excel ブックとして読めない Office 形式のファイル",
         ),
         (
             zip_bytes(["[Content_Types].xml", "xl/workbook.xml", "xl/vbaProject.bin"]),
@@ -534,11 +537,11 @@ def zip_bytes(names: Sequence[str]) -> bytes:
         ),
         (
             zip_bytes(["[Content_Types].xml", "word/document.xml"]),
-            "Excel（.xlsx）または CSV ファイルではありません",
+            NOT_A_TABLE,
         ),
         (b"PK\x03\x04" + b"garbage" * 20, "Excel ファイルとして開けません"),
         ("制度,手続\n".encode("utf-16"), "UTF-16"),
-        (b"a,b\x01\x02,c\n", "Excel（.xlsx）または CSV ファイルではありません"),
+        (b"a,b\x01\x02,c\n", NOT_A_TABLE),
     ],
 )
 def test_refused_bytes(data: bytes, expected: str) -> None:

@@ -3,12 +3,11 @@ dies or takes too long, each becomes one plain Japanese problem, and the next up
 
 from __future__ import annotations
 
-import io
 import os
 import signal
 import subprocess
+import sys
 import threading
-import zipfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -22,60 +21,15 @@ from kyosai.ingest.parse import ParseResult
 from kyosai.ingest.worker import ReaderPool, read_upload
 from tests.cli_run import run_cli
 from tests.quarter_files import long_xlsx, quarter_counts
+from tests.xlsb_files import xlsb
 from tests.xml_strategies import damage
 
 CATALOG = default_catalog()
 TODAY = date(2026, 1, 15)
-MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
-OFFICE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-
-
-def _workbook() -> str:
-    return (
-        f'<workbook xmlns="{MAIN}" xmlns:r="{OFFICE}"><sheets>'
-        '<sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>'
-    )
-
-
-def _rels(kind: str, target: str) -> str:
-    return (
-        f'<Relationships xmlns="{RELS}"><Relationship Id="rId1" '
-        f'Type="{OFFICE}/{kind}" Target="{target}"/></Relationships>'
-    )
-
-
-def _sheet(cells: str) -> str:
-    return f'<worksheet xmlns="{MAIN}"><sheetData>{cells}</sheetData></worksheet>'
-
-
-HARMLESS_CELL = '<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>'
-FAR_CELL = (
-    '<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>'
-    '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>y</t></is></c></row>'
-)
-
-
-def decoy_package(cells: str) -> bytes:
-    """A workbook outside xl/, reached through _rels/.rels, beside a harmless xl/ decoy: the
-    safety scan checks the decoy, calamine reads the other one (issue 11's first layout)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as package:
-        package.writestr(
-            "[Content_Types].xml",
-            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" '
-            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/></Types>',
-        )
-        package.writestr("_rels/.rels", _rels("officeDocument", "data/workbook.xml"))
-        package.writestr("data/workbook.xml", _workbook())
-        package.writestr("data/_rels/workbook.xml.rels", _rels("worksheet", "sheet1.xml"))
-        package.writestr("data/sheet1.xml", _sheet(cells))
-        package.writestr("xl/workbook.xml", _workbook())
-        package.writestr("xl/_rels/workbook.xml.rels", _rels("worksheet", "worksheets/sheet1.xml"))
-        package.writestr("xl/worksheets/sheet1.xml", _sheet(HARMLESS_CELL))
-    return buffer.getvalue()
+# A far cell in an Excel binary workbook: no scan can check .xlsb records before reading, and
+# calamine asks for rows x columns of memory (17 billion cells), which aborts the process that
+# asks. Only the worker's limits stand between such a file and the server.
+FAR_XLSB = xlsb({"S": [(0, 0, "x"), (1_048_575, 16_383, "y")]})
 
 
 def quarter_file(seed: int = 0) -> bytes:
@@ -89,17 +43,39 @@ def only_problem(result: ParseResult) -> str:
 
 
 def test_a_file_that_aborts_the_reader_is_one_plain_problem_and_the_next_one_reads() -> None:
-    message = only_problem(read_upload(decoy_package(FAR_CELL), "far.xlsx", CATALOG, TODAY))
-    assert "「far.xlsx」を読み込めませんでした" in message and "何も登録していません" in message
+    message = only_problem(read_upload(FAR_XLSB, "far.xlsb", CATALOG, TODAY))
+    assert "「far.xlsb」を読み込めませんでした" in message and "何も登録していません" in message
     assert "memory" not in message and "Traceback" not in message
     # This process is alive (we are still here), and the next upload is read in full.
     following = read_upload(quarter_file(), "q.xlsx", CATALOG, TODAY)
     assert following.ok and following.rows.height > 0
 
 
+def test_the_file_really_aborts_a_process_that_reads_it_in_place(tmp_path: Path) -> None:
+    # Without the worker this is what the server would do: die by SIGABRT.
+    path = tmp_path / "far.xlsb"
+    path.write_bytes(FAR_XLSB)
+    script = (
+        "import sys, datetime; from kyosai.catalog import default_catalog; "
+        "from kyosai.ingest.parse import parse_upload; "
+        "parse_upload(open(sys.argv[1], 'rb').read(), 'far.xlsb', default_catalog(), "
+        "datetime.date(2026, 1, 15))"
+    )
+    limit = "import resource; resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30)); "
+    result = subprocess.run(
+        [sys.executable, "-c", limit + script, str(path)],
+        capture_output=True,
+        env={**os.environ, "RUST_BACKTRACE": "0"},
+        cwd=Path(__file__).resolve().parents[2],
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == -signal.SIGABRT, (result.returncode, result.stderr[-500:])
+
+
 def test_the_cli_refuses_it_with_exit_1_not_a_signal(tmp_path: Path) -> None:
-    path = tmp_path / "far.xlsx"
-    path.write_bytes(decoy_package(FAR_CELL))
+    path = tmp_path / "far.xlsb"
+    path.write_bytes(FAR_XLSB)
     result = run_cli("import", path, "--dry-run", "--db", tmp_path / "k.duckdb")
     assert result.returncode == 1, (result.returncode, result.stderr)
     assert "読み込めませんでした" in result.stderr and "何も登録していません" in result.stderr
@@ -171,7 +147,7 @@ def test_two_uploads_at_once_each_get_their_own_rows() -> None:
 
 # Built once: xlsxwriter stamps the time into a workbook, so bytes made per example would
 # differ in length, and hypothesis would see a strategy that changes under it.
-DAMAGE_BASES = [quarter_file(), decoy_package(FAR_CELL)]
+DAMAGE_BASES = [quarter_file(), FAR_XLSB]
 
 
 @settings(
