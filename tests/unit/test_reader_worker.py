@@ -20,9 +20,10 @@ from kyosai.catalog import default_catalog
 from kyosai.ingest.parse import ParseResult
 from kyosai.ingest.worker import ReaderPool, read_upload
 from tests.cli_run import run_cli
-from tests.quarter_files import long_xlsx, quarter_counts
-from tests.xlsb_files import xlsb
+from tests.quarter_files import long_rows, long_xlsx, quarter_counts
+from tests.xlsb_files import grid_cells, xlsb
 from tests.xml_strategies import damage
+from tests.zip_files import layout_package, sheet_xml
 
 CATALOG = default_catalog()
 TODAY = date(2026, 1, 15)
@@ -147,11 +148,17 @@ def test_two_uploads_at_once_each_get_their_own_rows() -> None:
 
 # Built once: xlsxwriter stamps the time into a workbook, so bytes made per example would
 # differ in length, and hypothesis would see a strategy that changes under it.
-DAMAGE_BASES = [quarter_file(), FAR_XLSB]
+DAMAGE_BASES = [
+    quarter_file(),
+    FAR_XLSB,
+    xlsb({"件数": grid_cells(long_rows(quarter_counts()))}),
+    layout_package("backslashes", sheet_xml(long_rows(quarter_counts()))),
+    layout_package("outside-xl", sheet_xml(long_rows(quarter_counts()))),
+]
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(data=st.data())
 def test_damaged_files_through_the_worker_never_crash_anything(data: st.DataObject) -> None:

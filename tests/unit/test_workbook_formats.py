@@ -8,6 +8,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kyosai.catalog import default_catalog
 from kyosai.ingest.parse import ParseResult, parse_upload
@@ -16,6 +18,7 @@ from tests.cli_run import run_cli
 from tests.office import convert
 from tests.quarter_files import QUARTER_MONTHS, long_rows, long_xlsx, quarter_counts
 from tests.xlsb_files import grid_cells, xlsb
+from tests.xml_strategies import damage
 
 CATALOG = default_catalog()
 TODAY = date(2026, 1, 15)
@@ -157,3 +160,15 @@ def test_lookalikes_saved_by_an_office_suite_are_named(
     data = convert(xlsx_files["good"], ".xlsx", target)
     (message,) = messages(parse_upload(data, f"q.{target}", CATALOG, TODAY))
     assert what in message and ".xlsx" in message
+
+
+@settings(max_examples=20, deadline=None)
+@given(data=st.data())
+def test_damaged_office_files_through_the_worker_never_crash_anything(
+    office_files: dict[tuple[str, str], bytes], data: st.DataObject
+) -> None:
+    target = data.draw(st.sampled_from(["xls", "ods"]))
+    body = damage(data, office_files[("good", target)])
+    result = read_upload(body, f"damaged.{target}", CATALOG, TODAY)
+    assert result.ok or all(p.message.startswith(p.location) for p in result.problems)
+    assert read_upload(office_files[("good", target)], f"q.{target}", CATALOG, TODAY).ok
