@@ -149,7 +149,7 @@ def wide_text(file_name: str, encoding: str) -> Sniffed:
 def lookalike(file_name: str, what: str, hint: str = "") -> Sniffed:
     """A text file that only looks like a spreadsheet: an HTML table, Excel 2003 XML, flat ODS."""
     body = (
-        f"「{file_name}」は{what}のファイルで、Excel ブックではありません。{hint}"
+        f"「{file_name}」は {what}のファイルで、Excel ブックではありません。{hint}"
         f"Excel で開くことはできますが、このままでは読み込めません。{_SAVE_AS_XLSX}"
     )
     return refuse(what, ".xlsx ファイル", body)

@@ -19,6 +19,7 @@ import openpyxl
 import pytest
 
 from tests.html_table import HtmlTable, read_tables
+from tests.office import convert
 
 from .conftest import (
     AppServer,
@@ -304,6 +305,33 @@ def test_upload_with_problems_registers_nothing(
     grid = open_table(page, fresh_app_server)
     assert NEW_COLUMN not in grid.headers, grid.headers
     assert grid.headers[-1] == "期間集計 R7.4~R7.9", grid.headers
+
+
+def test_an_html_table_named_xls_is_explained_and_a_real_xls_imports(
+    page: Page, fresh_app_server: AppServer, tmp_path: Path
+) -> None:
+    """What a web system exports as "Excel" (HTML) gets how to save it as .xlsx; the same
+    template saved as a real .xls by an office suite imports and adds R7.12."""
+    path, _ = good_file(page, fresh_app_server, tmp_path)
+    xls = tmp_path / "R7Q3.xls"
+    xls.write_bytes(convert(path.read_bytes(), ".xlsx", "xls"))
+    fake = tmp_path / "web_export.xls"
+    fake.write_text("<html><body><table><tr><td>制度</td></tr></table></body></html>", "utf-8")
+    upload(page, fake)
+    error = page.get_by_test_id("stAlertContentError")
+    expect(error).to_contain_text("何も登録していません")
+    problem = page.get_by_test_id("stMain").get_by_role("listitem")
+    expect(problem).to_contain_text("「web_export.xls」は Web ページ（HTML）形式のファイルで")
+    expect(problem).to_contain_text("Excel ブック（*.xlsx）")
+    wait_for_app(page)
+    screenshot(page, "upload-html-as-xls")
+
+    upload(page, xls)
+    wait_for_preview(page)
+    expect_metric(page, "新規", f"{TEMPLATE_ROWS} 件")
+    confirm(page)
+    grid = open_table(page, fresh_app_server)
+    assert NEW_COLUMN in grid.headers, grid.headers
 
 
 def test_same_file_twice_is_refused(

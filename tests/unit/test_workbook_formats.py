@@ -146,7 +146,7 @@ SPREADSHEET_2003 = (
 )
 def test_lookalikes_are_named_with_how_to_save_as_xlsx(text: str, name: str, what: str) -> None:
     (message,) = messages(parse_upload(text.encode("utf-8"), name, CATALOG, TODAY))
-    assert message.startswith(f"ファイル: 「{name}」は{what}")
+    assert message.startswith(f"ファイル: 「{name}」は {what}")
     assert "Excel ブック（*.xlsx）" in message
 
 
