@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from kyosai.literal import markdown_literal
 from kyosai.store import StoreError
 from kyosai.ui import auth, data, render, upload_render
 from kyosai.ui.routing import require_router
@@ -9,6 +10,7 @@ from kyosai.ui.routing import require_router
 require_router()
 st.title("取込履歴")
 user = auth.require_staff()
+upload_render.storage_notice(data.storage_notice())
 upload_render.flash()
 history = data.history()
 render.html_table(history.table_html)
@@ -26,6 +28,6 @@ if not history.is_empty:
         try:
             data.undo(item.upload_id, user)
         except StoreError as error:
-            st.error(str(error))
+            st.error(markdown_literal(error))
         else:
             upload_render.after_undo(item.upload_id)

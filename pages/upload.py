@@ -3,6 +3,7 @@
 import streamlit as st
 
 from kyosai.ingest import UPLOAD_SUFFIXES
+from kyosai.literal import markdown_literal
 from kyosai.store import StoreError
 from kyosai.ui import auth, data, upload_render
 from kyosai.ui.routing import require_router
@@ -10,6 +11,7 @@ from kyosai.ui.routing import require_router
 require_router()
 st.title("データ取込")
 user = auth.require_staff()
+upload_render.storage_notice(data.storage_notice())
 data.warm_reader()
 upload_render.flash()
 st.markdown(
@@ -39,6 +41,6 @@ if uploaded is not None:
         try:
             result = data.commit(plan, user)
         except StoreError as error:
-            st.error(str(error))
+            st.error(markdown_literal(error))
         else:
             upload_render.after_commit(result, plan)

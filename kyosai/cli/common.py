@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from contextlib import AbstractContextManager
 
@@ -13,11 +14,32 @@ from kyosai.identity import login_name
 EXIT_OK = 0
 EXIT_INPUT_PROBLEM = 1
 EXIT_USAGE = 2
+# The DB cannot be written (no permission, read-only, disk full); nothing is damaged.
+EXIT_STORAGE = 3
+# The DB file does not read back in full; `restore` is the way out.
+EXIT_DAMAGED = 4
+
+# What a terminal would act on rather than print: C0 and C1 controls (ESC starts colour, screen
+# clear and window-title sequences) and the bidirectional overrides that reorder a line.
+# A CR not ending a line (CRLF) moves the cursor back and lets a name overwrite the line.
+_UNPRINTABLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]|\r(?!\n)"
+)
+
+
+def printable(text: str) -> str:
+    """Text with every control character a terminal would interpret shown as `?`."""
+    return _UNPRINTABLE.sub("?", text)
+
+
+def say(text: str = "") -> None:
+    """Print a line for the person at the terminal (stdout), its controls made harmless."""
+    print(printable(text))
 
 
 def say_problem(text: str) -> None:
     """Print a problem or a warning for the person at the terminal (stderr)."""
-    print(text, file=sys.stderr)
+    print(printable(text), file=sys.stderr)
 
 
 def db_session(

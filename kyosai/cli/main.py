@@ -7,11 +7,21 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import duckdb
+
 from kyosai import store
 from kyosai.cli import admin, tables, uploads
-from kyosai.cli.common import EXIT_INPUT_PROBLEM, EXIT_OK, EXIT_USAGE, say_problem
+from kyosai.cli.common import (
+    EXIT_DAMAGED,
+    EXIT_INPUT_PROBLEM,
+    EXIT_OK,
+    EXIT_STORAGE,
+    EXIT_USAGE,
+    say_problem,
+)
 from kyosai.periods import Grain
 
+log = logging.getLogger("kyosai.cli")
 DB_HELP = "DuckDB ファイル（既定: $KYOSAI_DB または data/kyosai.duckdb）"
 Handler = Callable[[argparse.Namespace], int]
 
@@ -64,9 +74,15 @@ def parser() -> argparse.ArgumentParser:
     restorer = command(
         "restore",
         admin.run_restore,
-        "バックアップから復元する（BACKUP を省くとバックアップの一覧を表示）",
+        "バックアップから復元する（BACKUP を省くと、検証できる最新のバックアップから）",
     )
     restorer.add_argument("backup", nargs="?", metavar="BACKUP", help="バックアップのファイル")
+    restorer.add_argument("--list", action="store_true", help="バックアップと退避ファイルの一覧")
+    restorer.add_argument(
+        "--force",
+        action="store_true",
+        help="バックアップにない取込が失われても復元する（現在のデータベースは退避して残す）",
+    )
 
     command(
         "hash-password",
@@ -89,6 +105,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     try:
         return handler(args)
+    except store.StorageFault as error:
+        say_problem(f"エラー: {error}")
+        return EXIT_STORAGE
+    except store.DamagedError as error:
+        say_problem(f"エラー: {error}")
+        return EXIT_DAMAGED
     except store.StoreError as error:
         say_problem(f"エラー: {error}")
+        return EXIT_INPUT_PROBLEM
+    except (OSError, duckdb.Error) as error:
+        # Whatever the commands did not foresee still gets words, not a traceback.
+        fault = store.storage_fault(error, store.db_path_from_env(getattr(args, "db", None)))
+        if fault is not None:
+            say_problem(f"エラー: {fault}")
+            return EXIT_STORAGE
+        log.warning("unexpected error in %s", args.command, exc_info=True)
+        say_problem(
+            f"エラー: 思いがけないエラーが起きました（{type(error).__name__}: {error}）。"
+            "何も登録していません。"
+        )
         return EXIT_INPUT_PROBLEM

@@ -11,11 +11,21 @@ from pathlib import Path
 from kyosai import store
 from kyosai.calendar import FiscalQuarter, MonthParseError, parse_fiscal_quarter
 from kyosai.catalog import default_catalog
-from kyosai.cli.common import EXIT_INPUT_PROBLEM, EXIT_OK, EXIT_USAGE, db_session, say_problem
+from kyosai.cli.common import (
+    EXIT_INPUT_PROBLEM,
+    EXIT_OK,
+    EXIT_STORAGE,
+    EXIT_USAGE,
+    db_session,
+    printable,
+    say,
+    say_problem,
+)
 from kyosai.exports import csv_text, table_rows
 from kyosai.ingest import template_xlsx
 from kyosai.periods import Grain
 from kyosai.rates import rate_table
+from kyosai.store import backups
 
 
 def run_init(args: argparse.Namespace) -> int:
@@ -25,12 +35,15 @@ def run_init(args: argparse.Namespace) -> int:
         say_problem(f"データベースは既にあります（変更しません）: {path}")
         with db_session(args.db, sample=False) as con:
             uploads = store.read_uploads(con).height
-            print(f"スキーマ版 {store.schema_version(con)}、アップロード {uploads} 件")
+            say(f"スキーマ版 {store.schema_version(con)}、アップロード {uploads} 件")
         return EXIT_OK
-    with db_session(args.db, sample=not args.empty):
-        pass
+    with db_session(args.db, sample=not args.empty) as con:
+        problem = backups.backup_problem(con)
     contents = "空" if args.empty else "サンプルデータ入り"
-    print(f"データベースを作成しました（{contents}）: {path}")
+    say(f"データベースを作成しました（{contents}）: {path}")
+    if problem is not None:
+        say_problem(f"エラー: バックアップを作成できませんでした: {problem}")
+        return EXIT_STORAGE
     return EXIT_OK
 
 
@@ -56,7 +69,7 @@ def run_table(args: argparse.Namespace) -> int:
         counts = store.read_counts(con, ordered=False)
         table = rate_table(counts, default_catalog(), Grain(args.columns))
     rows = table_rows(table)
-    sys.stdout.write(csv_text(rows) if args.format == "csv" else _as_text(rows))
+    sys.stdout.write(printable(csv_text(rows) if args.format == "csv" else _as_text(rows)))
     return EXIT_OK
 
 
@@ -77,7 +90,7 @@ def run_template(args: argparse.Namespace) -> int:
         say_problem(str(error))
         return EXIT_USAGE
     Path(args.out).write_bytes(template_xlsx(default_catalog(), quarter))
-    print(f"{quarter.label} のテンプレートを書き出しました: {args.out}")
+    say(f"{quarter.label} のテンプレートを書き出しました: {args.out}")
     return EXIT_OK
 
 
@@ -96,5 +109,5 @@ def run_export(args: argparse.Namespace) -> int:
     except OSError as error:
         say_problem(f"{out}: 書き出せません（{error.strerror}）。")
         return EXIT_INPUT_PROBLEM
-    print(out)
+    say(str(out))
     return EXIT_OK

@@ -14,6 +14,7 @@ from kyosai.cli.common import (
     EXIT_OK,
     db_session,
     report_backup,
+    say,
     say_problem,
     user_name,
 )
@@ -31,19 +32,19 @@ def _already_loaded(plan: UploadPlan) -> str:
 
 def _print_plan(plan: UploadPlan) -> None:
     if plan.already_loaded is not None:
-        print(_already_loaded(plan))
+        say(_already_loaded(plan))
         return
-    print(
+    say(
         f"{plan.file_name}: 新規 {plan.count('new')} 件・修正 {plan.count('revised')} 件・"
         f"変更なし {plan.count('unchanged')} 件"
     )
     for warning in plan.warnings:
-        print(f"  注意: {warning}")
+        say(f"  注意: {warning}")
     revised = plan.changes.filter(plan.changes["change"] == "revised")
     for row in revised.iter_rows(named=True):
         old = f"{row['old_online']:,}/{row['old_total']:,}（{format_tenths(row['old_tenths'])}）"
         new = f"{row['online']:,}/{row['total']:,}（{format_tenths(row['tenths'])}）"
-        print(f"  修正 {row['row_label']} {month_label(row['month'])}: {old} → {new}")
+        say(f"  修正 {row['row_label']} {month_label(row['month'])}: {old} → {new}")
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -75,7 +76,7 @@ def run_import(args: argparse.Namespace) -> int:
             _print_plan(plan)
         reported = {plan.file_name for plan in plans if plan.already_loaded is not None}
         if args.dry_run:
-            print("--dry-run のため、何も登録していません。")
+            say("--dry-run のため、何も登録していません。")
             return EXIT_OK
         user = user_name(args.by)
         for name, data in contents:
@@ -83,12 +84,12 @@ def run_import(args: argparse.Namespace) -> int:
             plan = plan_upload(con, data, name, catalog, today)
             if plan.already_loaded is not None:
                 if name not in reported:  # said once, above, for a file loaded before
-                    print(_already_loaded(plan))
+                    say(_already_loaded(plan))
             elif not plan.can_commit:
-                print(f"{name}: 登録済みの値とすべて同じです（変更なし）。")
+                say(f"{name}: 登録済みの値とすべて同じです（変更なし）。")
             else:
                 result = commit_plan(con, plan, user)
-                print(f"{name}: 取込 #{result.upload_id} として登録しました。")
+                say(f"{name}: 取込 #{result.upload_id} として登録しました。")
                 report_backup(result.backup)
     return EXIT_OK
 
@@ -98,7 +99,7 @@ def run_history(args: argparse.Namespace) -> int:
     with db_session(args.db) as con:
         frame = uploads.upload_log(con)
     for row in frame.iter_rows(named=True):
-        print(
+        say(
             f"#{row['番号']}\t{row['取込日時']}\t{row['取込者']}\t{row['ファイル名']}\t"
             f"新規 {row['新規']}\t修正 {row['修正']}\t変更なし {row['変更なし']}\t{row['状態']}"
         )
@@ -110,9 +111,11 @@ def run_undo(args: argparse.Namespace) -> int:
     with db_session(args.db) as con:
         try:
             outcome = store.undo_upload(con, args.upload_id, user_name(args.by))
+        except (store.StorageFault, store.DamagedError):
+            raise  # the file, not the request: main gives these their own exit codes
         except store.StoreError as error:
             say_problem(str(error))
             return EXIT_INPUT_PROBLEM
-    print(f"取込 #{args.upload_id} を取り消しました。")
+    say(f"取込 #{args.upload_id} を取り消しました。")
     report_backup(outcome)
     return EXIT_OK

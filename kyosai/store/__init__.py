@@ -1,9 +1,11 @@
 """DuckDB storage: the monthly counts, the upload record, migrations, backups and restore.
 
 The modules import only downwards:
-db (errors, lock, transactions) → schema (migrations, versions) → backups → writes (the one
+faults (errors; storage faults told from damage) → db (lock, transactions, the waiting and
+read-only open) → schema (migrations, versions) → backups → writes (the one
 commit path: bump the data version, then back up) → uploads (record, undo) → counts (reads,
-write_upload, sample) → connection (open, session); restore builds on backups and writes.
+write_upload, sample) → integrity (the check on open) → connection (open, session); restore
+builds on backups and writes.
 This package re-exports what callers outside the store use.
 """
 
@@ -24,13 +26,20 @@ from kyosai.store.db import (
     DEFAULT_WAIT_SECONDS,
     LOCAL_ZONE,
     WAIT_SECONDS_ENV,
-    BusyError,
-    DamagedError,
-    OutdatedError,
-    StoreError,
+    is_read_only,
     now,
     transaction,
     wait_seconds_from_env,
+)
+from kyosai.store.faults import (
+    BusyError,
+    DamagedError,
+    Fault,
+    OutdatedError,
+    StorageFault,
+    StoreError,
+    read_only_notice,
+    storage_fault,
 )
 from kyosai.store.schema import SCHEMA_VERSION, data_version, migrate, schema_version
 from kyosai.store.uploads import (
@@ -54,7 +63,9 @@ __all__ = [
     "BackupOutcome",
     "BusyError",
     "DamagedError",
+    "Fault",
     "OutdatedError",
+    "StorageFault",
     "StoreError",
     "UploadResult",
     "blocking_upload",
@@ -62,16 +73,19 @@ __all__ = [
     "data_version",
     "db_path_from_env",
     "find_upload_by_sha",
+    "is_read_only",
     "latest_month",
     "load_sample",
     "migrate",
     "now",
     "read_counts",
+    "read_only_notice",
     "read_sample_rows",
     "read_upload_rows",
     "read_uploads",
     "schema_version",
     "session",
+    "storage_fault",
     "transaction",
     "undo_upload",
     "wait_seconds_from_env",

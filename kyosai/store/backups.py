@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -16,7 +17,6 @@ import duckdb
 from kyosai.store import schema
 from kyosai.store.db import (
     WRITE_LOCK,
-    StoreError,
     checkpoint,
     db_file,
     first_row,
@@ -24,9 +24,12 @@ from kyosai.store.db import (
     sql_identifier,
     sql_literal,
 )
+from kyosai.store.faults import StoreError
 from kyosai.store.schema import BOOKKEEPING_TABLES, REQUIRED_TABLES
 
 BACKUP_DIR_NAME = "backups"
+# A folder of the staff's choosing (a share on another disk, say) instead of <db dir>/backups.
+BACKUP_DIR_ENV = "KYOSAI_BACKUP_DIR"
 KEEP = 10
 _PARTIAL = ".partial"
 _NAME = re.compile(
@@ -71,8 +74,36 @@ class Fingerprint:
 
 
 def backup_dir(db_path: Path) -> Path:
-    """Where the backups of this DB file are kept: <db dir>/backups."""
-    return db_path.parent / BACKUP_DIR_NAME
+    """Where the backups of this DB file are kept: $KYOSAI_BACKUP_DIR, else <db dir>/backups."""
+    chosen = os.environ.get(BACKUP_DIR_ENV, "").strip()
+    return Path(chosen) if chosen else db_path.parent / BACKUP_DIR_NAME
+
+
+def _fingerprint_file(db_path: Path) -> Path:
+    return backup_dir(db_path) / f"{db_path.stem}.last-backup.json"
+
+
+def record_fingerprint(db_path: Path, found: Fingerprint) -> None:
+    """Keep the fingerprint of the newest verified backup beside the backups."""
+    target = _fingerprint_file(db_path)
+    partial = target.with_name(target.name + _PARTIAL)
+    data = {
+        "schema_version": found.schema_version,
+        "data_version": found.data_version,
+        "tables": [list(table) for table in found.tables],
+    }
+    partial.write_text(json.dumps(data), encoding="utf-8")
+    os.replace(partial, target)
+
+
+def recorded_fingerprint(db_path: Path) -> Fingerprint | None:
+    """The fingerprint of the newest verified backup, if one was recorded and reads back."""
+    try:
+        data = json.loads(_fingerprint_file(db_path).read_text(encoding="utf-8"))
+        tables = tuple((str(t[0]), int(t[1]), int(t[2])) for t in data["tables"])
+        return Fingerprint(int(data["schema_version"]), int(data["data_version"]), tables)
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None
 
 
 def table_names(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
@@ -228,7 +259,7 @@ def take_backup(
         folder = backup_dir(db)
         taken = now().replace(microsecond=0)
         try:
-            folder.mkdir(exist_ok=True)
+            folder.mkdir(parents=True, exist_ok=True)
             final = _free_name(folder, db.stem, taken, expected.data_version)
         except OSError as error:
             raise BackupError(f"バックアップの置き場所を作れませんでした（{error}）。") from error
@@ -249,6 +280,10 @@ def take_backup(
             partial.unlink(missing_ok=True)
             partial_wal.unlink(missing_ok=True)
         rotate(db, keep, protect=[*protect, final])
+        try:
+            record_fingerprint(db, expected)
+        except OSError as error:  # the backup itself is made and verified; opening still checks
+            log.warning("could not record the backup's fingerprint: %s", error)
         log.debug("backup: done %s", final)
         return Backup(final, taken, expected.data_version)
 
@@ -263,6 +298,40 @@ def backup_after_commit(con: duckdb.DuckDBPyConnection) -> BackupOutcome:
     except Exception as error:  # why: a failed backup must never look like a failed commit
         log.warning("backup after commit failed: %r", error)
         return BackupOutcome(None, f"バックアップを作成できませんでした（{error}）。")
+
+
+def backup_is_behind(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the newest backup holds an older data version than the database (or none)."""
+    listed = list_backups(db_file(con))
+    backed_up = listed[0].data_version if listed else 0
+    return backed_up < schema.data_version(con)
+
+
+def backup_problem(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Back up now if the newest backup is behind; why that failed, or None when all is backed
+    up (for `init`, which must not report success without a copy)."""
+    if not backup_is_behind(con):
+        return None
+    try:
+        take_backup(con)
+    except BackupError as error:
+        return str(error)
+    return None
+
+
+def behind_message(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The staff's warning when the newest backup is behind the database, else None."""
+    if not backup_is_behind(con):
+        return None
+    listed = list_backups(db_file(con))
+    last = f"データ版 {listed[0].data_version}" if listed else "まだありません"
+    return (
+        f"最新の状態のバックアップがありません（最後のバックアップ: {last}、"
+        f"データベース: データ版 {schema.data_version(con)}）。"
+        "登録・取消は完了していますが、バックアップの作成に失敗しています。"
+        "次の登録・取消の前にもう一度作成を試みます。ディスクの空きと、バックアップ先"
+        f"（{backup_dir(db_file(con))}）に書き込めるかを確かめてください。"
+    )
 
 
 def find_backup(db_path: Path, name: str) -> Path:

@@ -13,7 +13,8 @@ import polars as pl
 
 from kyosai.catalog import DATA_DIR, Catalog, default_catalog
 from kyosai.store.backups import BackupOutcome
-from kyosai.store.db import OutdatedError, StoreError, first_row, now
+from kyosai.store.db import first_row, now
+from kyosai.store.faults import OutdatedError, StoreError
 from kyosai.store.schema import data_version
 from kyosai.store.uploads import find_upload_by_sha
 from kyosai.store.writes import commit_write

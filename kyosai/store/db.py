@@ -1,5 +1,5 @@
-"""The bottom of the store: errors, the process-wide write lock, transactions and their retry,
-the waiting open, and SQL quoting. Every other store module builds on this one."""
+"""The process-wide write lock, transactions and their retry, the waiting open, and SQL quoting.
+Every other store module builds on this one (and on `faults`, the errors, below it)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import duckdb
+
+from kyosai.store.faults import BusyError, DamagedError, StoreError, storage_fault
 
 T = TypeVar("T")
 
@@ -34,22 +36,6 @@ log = logging.getLogger("kyosai.store")
 # DuckDB's optimistic transactions would otherwise make one of two concurrent commits fail.
 # Reentrant, because creating a DB loads the sample through write_upload.
 WRITE_LOCK = threading.RLock()
-
-
-class StoreError(Exception):
-    """A write the store refused; nothing was written."""
-
-
-class OutdatedError(StoreError):
-    """The stored figures changed after the caller read them."""
-
-
-class BusyError(StoreError):
-    """Another process kept the DB file locked for longer than we were willing to wait."""
-
-
-class DamagedError(StoreError):
-    """The DB file is there, but DuckDB cannot open or read it."""
 
 
 def busy_message(wait_seconds: float) -> str:
@@ -143,8 +129,23 @@ def _is_lock_error(error: duckdb.Error) -> bool:
     )
 
 
+def _open_read_only(path: Path, error: duckdb.Error) -> duckdb.DuckDBPyConnection:
+    """A file this process may read but not write: opened read-only, so every page and every
+    report still works; a write then fails as a StorageFault, never as "damaged"."""
+    fault = storage_fault(error, path)
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as second:
+        if fault is not None and storage_fault(second, path) is not None:
+            raise fault from error
+        raise
+    log.warning("%s cannot be written (%s); opened read-only", path, error)
+    return con
+
+
 def open_waiting(path: Path, wait_seconds: float) -> duckdb.DuckDBPyConnection:
-    """Open the DB file read-write, retrying with backoff while another process holds it."""
+    """Open the DB file read-write (read-only where it cannot be written), retrying with backoff
+    while another process holds it."""
     deadline = time.monotonic() + max(0.0, wait_seconds)
     delay = 0.05
     while True:
@@ -153,18 +154,45 @@ def open_waiting(path: Path, wait_seconds: float) -> duckdb.DuckDBPyConnection:
         except duckdb.Error as error:
             remaining = deadline - time.monotonic()
             if not _is_lock_error(error):
+                fault = storage_fault(error, path)
+                if fault is not None and path.exists():
+                    return _open_read_only(path, error)
+                if fault is not None:
+                    raise fault from error
                 if not path.exists():
                     raise
                 log.warning("cannot open %s: %s", path, error)
-                raise DamagedError(
-                    f"データベース {path} を開けません（壊れているか、別の種類のファイルです）。"
-                    "python -m kyosai restore でバックアップから復元できます。"
-                ) from error
+                raise DamagedError(damaged_message(path)) from error
             if remaining <= 0:
                 raise BusyError(busy_message(wait_seconds)) from None
             log.info("%s is locked by another process; retrying in %.2f s", path, delay)
         time.sleep(min(delay, remaining))
         delay = min(delay * 1.5, 1.0)
+
+
+def damaged_message(path: Path, detail: str = "壊れているか、別の種類のファイルです") -> str:
+    """The plain-Japanese message for a DB file that cannot be read in full."""
+    return (
+        f"データベース {path} を読み取れません（{detail}）。登録・取消はできません。"
+        "python -m kyosai restore で、最新の正常なバックアップから復元できます"
+        "（壊れたファイルは消さずに退避します）。"
+    )
+
+
+def is_damage(error: BaseException) -> bool:
+    """Whether DuckDB reports a block that does not read back (a bad checksum, a short file)."""
+    text = str(error).lower()
+    return isinstance(error, duckdb.Error) and (
+        "corrupt database file" in text or "could not read enough bytes" in text
+    )
+
+
+def is_read_only(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the connection's database was opened read-only (the file cannot be written)."""
+    row = first_row(
+        con, "SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()"
+    )
+    return bool(row and row[0])
 
 
 def db_file(con: duckdb.DuckDBPyConnection) -> Path:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import duckdb
 
-from kyosai.store.db import WRITE_LOCK, StoreError, first_row, transaction
+from kyosai.store.db import WRITE_LOCK, first_row, transaction
+from kyosai.store.faults import StoreError
 
 # Each entry moves the schema from version i to i + 1. Never edit a released entry: append one.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (

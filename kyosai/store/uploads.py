@@ -9,7 +9,8 @@ import duckdb
 import polars as pl
 
 from kyosai.store.backups import BackupOutcome
-from kyosai.store.db import StoreError, first_row, now
+from kyosai.store.db import first_row, now
+from kyosai.store.faults import StoreError
 from kyosai.store.writes import commit_write
 
 log = logging.getLogger("kyosai.store")

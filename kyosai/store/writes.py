@@ -9,8 +9,9 @@ from typing import Generic, TypeVar
 
 import duckdb
 
-from kyosai.store.backups import BackupOutcome, backup_after_commit
-from kyosai.store.db import WRITE_LOCK, run_write
+from kyosai.store.backups import BackupOutcome, backup_after_commit, backup_is_behind
+from kyosai.store.db import WRITE_LOCK, damaged_message, db_file, is_damage, is_read_only, run_write
+from kyosai.store.faults import DamagedError, Fault, StorageFault, fault_message, storage_fault
 
 T = TypeVar("T")
 
@@ -40,6 +41,29 @@ def commit_write(con: duckdb.DuckDBPyConnection, work: Callable[[], T], what: st
         return value
 
     with WRITE_LOCK:
-        value = run_write(con, work_and_bump)
+        path = db_file(con)
+        if is_read_only(con):
+            raise StorageFault(fault_message(Fault.READ_ONLY, path), Fault.READ_ONLY)
+        catch_up_backup(con)
+        try:
+            value = run_write(con, work_and_bump)
+        except (duckdb.Error, OSError) as error:
+            log.warning("%s: not committed: %s", what, error)
+            fault = storage_fault(error, path)
+            if fault is not None:
+                raise fault from error
+            if is_damage(error):
+                # A block the check on open does not read (an index) failed its checksum.
+                raise DamagedError(damaged_message(path, "読み取れない部分があります")) from error
+            raise
         log.debug("%s: committed", what)
         return Committed(value, backup_after_commit(con))
+
+
+def catch_up_backup(con: duckdb.DuckDBPyConnection) -> BackupOutcome | None:
+    """Before a write, take the backup an earlier commit could not (a full disk, a kill between
+    commit and backup), so that every committed state has its copy; None when none is due."""
+    if not backup_is_behind(con):
+        return None
+    log.warning("the newest backup is behind the database: backing up before the write")
+    return backup_after_commit(con)

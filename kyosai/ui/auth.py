@@ -10,7 +10,6 @@ Modes, from `.streamlit/secrets.toml`:
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,10 +17,14 @@ from typing import Any
 import streamlit as st
 
 from kyosai.identity import login_name
+from kyosai.literal import markdown_literal
 from kyosai.passwords import verify_password
+from kyosai.throttle import SignInLimiter, wait_text
 
 LOCAL_ADDRESSES = frozenset({"localhost", "127.0.0.1", "::1"})
 _STAFF_NAME = "kyosai_staff_name"
+# One per server process, shared by every session: more tabs do not buy more guesses.
+LIMITER = SignInLimiter()
 
 LOCKED_MESSAGE = (
     "このアプリは他のコンピューターからも接続できる設定で動いていますが、職員のサインインが"
@@ -106,7 +109,7 @@ def sign_in_panel() -> Access:
                 st.button("職員サインイン", on_click=st.login, icon=":material/login:")
             else:
                 role = "職員" if current.is_staff else "閲覧のみ"
-                st.caption(f"{current.user}（{role}）")
+                st.caption(f"{markdown_literal(current.user)}（{role}）")
                 st.button("サインアウト", on_click=st.logout)
         elif current.mode == "password":
             _password_panel(current)
@@ -117,7 +120,7 @@ def sign_in_panel() -> Access:
 
 def _password_panel(current: Access) -> None:
     if current.is_staff:
-        st.caption(f"職員: {current.user}")
+        st.caption(f"職員: {markdown_literal(current.user)}")
         if st.button("サインアウト", key="staff_sign_out"):
             del st.session_state[_STAFF_NAME]
             st.rerun()
@@ -128,10 +131,28 @@ def _password_panel(current: Access) -> None:
         password = st.text_input("パスワード", type="password", max_chars=200)
         submitted = st.form_submit_button("サインイン")
     if submitted:
-        stored = str(_secrets().get("kyosai", {}).get("staff_password_hash", ""))
-        if name.strip() and verify_password(password, stored):
-            st.session_state[_STAFF_NAME] = name.strip()
-            st.rerun()
-        # A pause on failure slows down guessing; the hash itself costs ~50 ms per try.
-        time.sleep(1.0)
-        st.error("お名前とパスワードを確認してください。")
+        _try_password(name.strip(), password)
+
+
+def _client_key() -> str:
+    # Streamlit knows the address of a remote client; on this machine it says None.
+    address = st.context.ip_address
+    return f"address {address}" if address else "this machine"
+
+
+def _try_password(name: str, password: str) -> None:
+    key = _client_key()
+    wait = LIMITER.wait_seconds(key)
+    if wait > 0:
+        # Not even checked: a guess during the wait costs the guesser a turn, not us a hash.
+        st.error(f"サインインの失敗が続いたため、あと {wait_text(wait)} はサインインできません。")
+        return
+    stored = str(_secrets().get("kyosai", {}).get("staff_password_hash", ""))
+    if name and verify_password(password, stored):
+        LIMITER.succeeded(key)
+        st.session_state[_STAFF_NAME] = name
+        st.rerun()
+    wait = LIMITER.failed(key)
+    st.error(
+        f"お名前とパスワードを確認してください。次のサインインは {wait_text(wait)} 後からできます。"
+    )

@@ -23,6 +23,8 @@ from kyosai.catalog import default_catalog
 from kyosai.committee import CommitteeChoice, committee
 from kyosai.ingest import UploadPlan, commit_plan, plan_upload, template_xlsx
 from kyosai.ingest.worker import reader_pool
+from kyosai.literal import markdown_literal
+from kyosai.store import backups
 from kyosai.ui import screens
 from kyosai.ui.pool import SharedConnection
 
@@ -56,8 +58,8 @@ def data_version() -> int:
     message rather than a traceback (every page asks for it first)."""
     try:
         return _shared(db_path()).data_version()
-    except (store.BusyError, store.DamagedError) as error:
-        st.error(str(error))
+    except (store.BusyError, store.DamagedError, store.StorageFault) as error:
+        st.error(markdown_literal(error))
         st.stop()
 
 
@@ -166,6 +168,14 @@ def trend_png(con: duckdb.DuckDBPyConnection, today: date, filters: views.Filter
         return None
     with st.spinner("グラフの画像を作成しています…"):
         return spec_to_png(spec)
+
+
+def storage_notice() -> str | None:
+    """What staff must know before writing: the DB is read-only, or its backup is behind."""
+    with _shared(db_path()).cursor() as cur:
+        if store.is_read_only(cur):
+            return store.read_only_notice(Path(db_path()))
+        return backups.behind_message(cur)
 
 
 def warm_reader() -> None:

@@ -8,6 +8,7 @@ import pyarrow as pa
 import streamlit as st
 
 from kyosai.exports import XLSX_MIME
+from kyosai.literal import markdown_literal
 from kyosai.ui.screens import DefinitionsScreen
 from kyosai.views import SAMPLE_NOTICE, Freshness, TableModel
 
@@ -125,8 +126,9 @@ def definitions(screen: DefinitionsScreen) -> None:
         st.info("取込の記録はまだありません。")
     else:
         last = model.uploads.row(0, named=True)
-        when_who = f"{last['取込日時']}、{last['取込者']}"
-        st.markdown(f"最終取込: **#{last['番号']} {last['ファイル名']}**（{when_who}）")
+        when_who = markdown_literal(f"{last['取込日時']}、{last['取込者']}")
+        name = markdown_literal(last["ファイル名"])
+        st.markdown(f"最終取込: **#{last['番号']} {name}**（{when_who}）")
         html_table(screen.uploads_html)
 
 

@@ -27,6 +27,7 @@ from kyosai.html_tables import (
     sparkline_img,
     text_table_html,
 )
+from kyosai.literal import markdown_literal
 from kyosai.status import status_text
 from kyosai.uploads import UploadDetail
 
@@ -148,6 +149,10 @@ def trends(model: views.TrendModel) -> TrendScreen:
     return TrendScreen(model, chart_spec(model.chart_spec), points.to_arrow(), listing)
 
 
+def _event_line(event: Event) -> str:
+    return f"- {markdown_literal(event.label)}: {markdown_literal(event.detail)}"
+
+
 def event_listing(dated: list[Event], undated: list[Event]) -> str:
     """The measures with a date (marked on the chart), then those the seed gives no date."""
     lines = []
@@ -155,12 +160,14 @@ def event_listing(dated: list[Event], undated: list[Event]) -> str:
         assert event.when is not None
         when = month_label_long(event.when)
         when += f"{event.when.day}日" if event.precise_day else ""
-        lines.append(f"- **{when}** {event.label}: {event.detail}")
+        lines.append(
+            f"- **{when}** {markdown_literal(event.label)}: {markdown_literal(event.detail)}"
+        )
     undated_text = ""
     if undated:
         undated_text = (
             "時期の記載がない取組（資料3より。グラフには表示していません）:\n\n"
-            + "\n".join(f"- {event.label}: {event.detail}" for event in undated)
+            + "\n".join(_event_line(event) for event in undated)
         )
     parts = ["### 利用率向上の取組", "\n".join(lines), undated_text]
     return "\n\n".join(part for part in parts if part)
@@ -173,7 +180,7 @@ def table(model: views.TableModel) -> TableScreen:
 
 def definitions(model: views.DefinitionsModel) -> DefinitionsScreen:
     """The データの定義 screen."""
-    undated = "\n".join(f"- {event.label}: {event.detail}" for event in model.undated_events)
+    undated = "\n".join(_event_line(event) for event in model.undated_events)
     catalogue = grouped_table_html(
         model.catalogue, "制度", group_header="制度", css_class="catalogue"
     )

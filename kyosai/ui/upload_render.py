@@ -10,6 +10,7 @@ from kyosai.calendar import FiscalQuarter, month_label
 from kyosai.exports import XLSX_MIME
 from kyosai.html_tables import rate_table_html
 from kyosai.ingest import UploadPlan
+from kyosai.literal import markdown_literal
 from kyosai.percent import format_tenths
 from kyosai.store import UploadResult
 from kyosai.ui import render
@@ -38,7 +39,7 @@ def flash() -> None:
 def after_commit(result: UploadResult, plan: UploadPlan) -> None:
     """Remember the outcome, clear the uploader and rerun so every figure is fresh."""
     st.session_state[_FLASH] = (
-        f"「{plan.file_name}」を取込 #{result.upload_id} として登録しました"
+        f"「{markdown_literal(plan.file_name)}」を取込 #{result.upload_id} として登録しました"
         f"（新規 {result.rows_new} 件・修正 {result.rows_revised} 件・"
         f"変更なし {result.rows_unchanged} 件）。すべての画面に反映されています。"
     )
@@ -74,13 +75,14 @@ def problems(plan: UploadPlan) -> None:
     """Every problem, with where it is; nothing was written."""
     count = len(plan.parsed.problems)
     st.error(
-        f"「{plan.file_name}」に {count} 件の問題があるため、取り込めません。"
+        f"「{markdown_literal(plan.file_name)}」に {count} 件の問題があるため、取り込めません。"
         "何も登録していません。ファイルを直して、もう一度アップロードしてください。"
     )
     # A list, not a table: every message is read in full, however long.
     st.markdown(
         "\n".join(
-            f"- **{p.location}**: {p.message.removeprefix(f'{p.location}: ')}"
+            f"- **{markdown_literal(p.location)}**: "
+            + markdown_literal(p.message.removeprefix(f"{p.location}: "))
             for p in plan.parsed.problems
         )
     )
@@ -109,15 +111,15 @@ def preview(plan: UploadPlan) -> bool:
     new, revised, unchanged = plan.count("new"), plan.count("revised"), plan.count("unchanged")
     st.subheader("取込内容の確認")
     layout = {"long": "縦型（1行1か月）", "wide": "横型（月ごとの列）"}.get(plan.parsed.layout, "")
-    sheets = "、".join(plan.parsed.sheets)
+    sheets = markdown_literal("、".join(plan.parsed.sheets))
     sheet_text = f"　シート: {sheets}" if sheets else ""
-    st.caption(f"ファイル: {plan.file_name}　形式: {layout}{sheet_text}")
+    st.caption(f"ファイル: {markdown_literal(plan.file_name)}　形式: {layout}{sheet_text}")
     new_col, revised_col, unchanged_col = st.columns(3)
     new_col.metric("新規", f"{new} 件")
     revised_col.metric("修正（登録済みの値を変更）", f"{revised} 件")
     unchanged_col.metric("変更なし", f"{unchanged} 件")
     for warning in plan.warnings:
-        st.warning(warning, icon=":material/warning:")
+        st.warning(markdown_literal(warning), icon=":material/warning:")
     if revised:
         st.markdown("**修正される行**（変更前 → 変更後）")
         st.dataframe(
@@ -173,3 +175,9 @@ def after_undo(upload_id: int) -> None:
         f"取込 #{upload_id} を取り消しました。すべての画面に反映されています。"
     )
     st.rerun()
+
+
+def storage_notice(notice: str | None) -> None:
+    """A warning above the staff's controls while writes cannot be made or are not backed up."""
+    if notice is not None:
+        st.warning(markdown_literal(notice), icon=":material/warning:")

@@ -109,7 +109,9 @@ def test_only_the_last_ten_backups_are_kept(
     assert version == 15
     listed = backups.list_backups(db_path)
     assert [b.data_version for b in listed] == list(range(version, version - 10, -1))
-    assert len(list((db_path.parent / "backups").iterdir())) == 10
+    # Ten copies, and beside them the fingerprint of the newest (checked when the DB opens).
+    assert len(list((db_path.parent / "backups").glob("*.duckdb"))) == 10
+    assert backups.recorded_fingerprint(db_path) == backups.fingerprint(sample_con)
     for backup in listed[:3]:
         assert backups.verify_backup(backup.path).data_version == backup.data_version
 
@@ -175,14 +177,25 @@ def test_restore_brings_back_the_exact_state(
     after_second = state(sample_con)
     version = store.data_version(sample_con)
 
-    restored = restore.restore_backup(sample_con, source)
+    # The backup lacks upload #3: restoring it would drop that upload, so it is refused.
+    listed = backups.list_backups(db_path)
+    with pytest.raises(restore.RollbackRefused) as refused:
+        restore.restore_backup(sample_con, source)
+    assert [upload.upload_id for upload in refused.value.missing] == [3]
+    assert "#3 t b（" in str(refused.value) and "--force" in str(refused.value)
+    assert_same_state(state(sample_con), after_second)
+    assert backups.list_backups(db_path) == listed and store.data_version(sample_con) == version
+
+    restored = restore.restore_backup(sample_con, source, force=True)
     assert_same_state(state(sample_con), after_first)
     # The version moves on, so caches of the replaced state are dropped, never reused.
     assert restored.data_version == store.data_version(sample_con) == version + 1
     # Like every commit, the restore is followed by a backup (of the restored state); the
-    # replaced DB is kept as the backup before it.
-    newest, kept = backups.list_backups(db_path)[:2]
-    assert restored.kept == kept.path and newest.data_version == restored.data_version
+    # replaced DB, which held an upload the backup lacked, is kept aside, never rotated away.
+    newest = backups.list_backups(db_path)[0]
+    assert newest.data_version == restored.data_version
+    assert restore.kept_copies(db_path) == [restored.kept]
+    assert "-before-restore-" in restored.kept.name
     assert_same_state(state_of(newest.path), after_first)
     assert_same_state(state_of(restored.kept), after_second)
     # The restored state is a working store: undo and upload behave as before.
@@ -222,7 +235,7 @@ def test_restore_migrates_a_backup_from_an_older_schema(
     monkeypatch.setattr(schema, "SCHEMA_VERSION", len(newer))
     store.migrate(sample_con)
     upload(sample_con, "b", 3000)
-    restore.restore_backup(sample_con, old)
+    restore.restore_backup(sample_con, old, force=True)
     assert_same_state(state(sample_con), expected)
     assert store.schema_version(sample_con) == len(newer)
     assert not list((db_path.parent / "backups").glob(".restore-*"))
@@ -230,8 +243,10 @@ def test_restore_migrates_a_backup_from_an_older_schema(
 
 def test_cli_restore_lists_restores_and_refuses(tmp_path: Path, sample_db_template: Path) -> None:
     db = tmp_path / "cli.duckdb"
-    empty = run_cli("restore", "--db", db)
+    empty = run_cli("restore", "--list", "--db", db)
     assert empty.returncode == 0 and "バックアップはまだありません" in empty.stdout
+    nothing = run_cli("restore", "--db", db)
+    assert nothing.returncode == 1 and "使えるバックアップがありません" in nothing.stderr
     con = store.connect(copy_db(sample_db_template, db))
     try:
         upload(con, "a")
@@ -239,24 +254,32 @@ def test_cli_restore_lists_restores_and_refuses(tmp_path: Path, sample_db_templa
         expected = store.read_counts(con)
     finally:
         con.close()
-    listing = run_cli("restore", "--db", db)
+    listing = run_cli("restore", "--list", "--db", db)
     assert listing.returncode == 0, listing.stderr
     lines = listing.stdout.splitlines()
     assert [line.split("\t")[1] for line in lines] == ["データ版 3", "データ版 2", "データ版 1"]
     assert lines[0].startswith("cli-") and lines[0].split("\t")[0].endswith("-3.duckdb")
 
     oldest = lines[-1].split("\t")[0]  # by name, from the backups folder
-    restored = run_cli("restore", oldest, "--db", db)
+    refused = run_cli("restore", oldest, "--db", db)
+    assert refused.returncode == 1, refused.stderr
+    assert "2 件の取込が含まれていません" in refused.stderr
+    assert "#2 t a（" in refused.stderr and "#3 t b（" in refused.stderr
+    with store.session(db) as con:
+        assert_frame_equal(store.read_counts(con), expected)
+
+    restored = run_cli("restore", oldest, "--force", "--db", db)
     assert restored.returncode == 0, restored.stderr
     assert "から復元しました（データ版 4）" in restored.stdout
     with store.session(db) as con:
         assert store.read_counts(con).height == 100
         assert store.read_uploads(con)["upload_id"].to_list() == [1]
 
-    # Newest first: the restored state (version 4), then the safety copy of the replaced DB.
-    after_restore, safety = backups.list_backups(db)[:2]
-    assert (after_restore.data_version, safety.data_version) == (4, 3)
-    back = run_cli("restore", safety.path, "--db", db)
+    # The restored state is the newest backup; the replaced DB is listed as kept aside.
+    assert backups.list_backups(db)[0].data_version == 4
+    (kept,) = restore.kept_copies(db)
+    assert f"{kept.name}\t" in run_cli("restore", "--list", "--db", db).stdout
+    back = run_cli("restore", kept.name, "--db", db)  # it lacks nothing: no --force needed
     assert back.returncode == 0, back.stderr
     with store.session(db) as con:
         assert_frame_equal(store.read_counts(con), expected)
@@ -288,8 +311,8 @@ def test_a_damaged_db_is_reported_plainly_and_restore_puts_a_backup_in_its_place
     db.write_bytes(bytes(damaged))
 
     refused = run_cli("history", "--db", db)
-    assert refused.returncode == 1
-    assert "開けません" in refused.stderr and "python -m kyosai restore" in refused.stderr
+    assert refused.returncode == 4
+    assert "読み取れません" in refused.stderr and "python -m kyosai restore" in refused.stderr
     assert "Traceback" not in refused.stderr
 
     restored = run_cli("restore", newest.path.name, "--db", db)

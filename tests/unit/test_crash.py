@@ -130,9 +130,11 @@ def same(a: State, b: State) -> bool:
 def template(
     tmp_path_factory: pytest.TempPathFactory, sample_db_template: Path
 ) -> tuple[Path, State, State]:
-    """A sample DB file (without backups), and the states before and after the crash upload."""
+    """A sample DB file with its backup, and the states before and after the crash upload."""
     folder = tmp_path_factory.mktemp("template")
-    path = copy_db(sample_db_template, folder / "k.duckdb", with_backups=False)
+    # With its backup: a DB whose newest backup is behind is backed up before the next write,
+    # and that catch-up would come before the phases this test kills in.
+    path = copy_db(sample_db_template, folder / "k.duckdb")
     scratch = folder / "after" / "k.duckdb"
     scratch.parent.mkdir()
     shutil.copyfile(path, scratch)
@@ -181,9 +183,7 @@ def test_a_commit_killed_at_any_moment_leaves_all_or_nothing(
 
     def prepared(index: int) -> Child:
         # Every other child commits while a reader holds a transaction (the WAL path).
-        path = tmp_path / f"run{index}" / "k.duckdb"
-        path.parent.mkdir()
-        shutil.copyfile(source, path)
+        path = copy_db(source, tmp_path / f"run{index}" / "k.duckdb")
         return Child.start(path, with_reader=index % 2 == 1)
 
     # Measure the whole window, from "ready" to the end of the close, on undisturbed children.
