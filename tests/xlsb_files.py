@@ -74,8 +74,11 @@ def grid_cells(rows: Sequence[Sequence[object]]) -> list[Cell]:
     ]
 
 
-def xlsb(sheets: dict[str, Sequence[Cell]]) -> bytes:
-    """A .xlsb workbook holding the given sheets, in order."""
+def xlsb(
+    sheets: dict[str, Sequence[Cell] | bytes], chart_sheets: dict[str, bytes] | None = None
+) -> bytes:
+    """A .xlsb workbook holding the given sheets (cells, or a part's raw bytes), in order,
+    then chart sheets (name → part)."""
     book = [record(BEGIN_BOOK), record(BEGIN_BUNDLE_SHEETS)]
     rels = []
     for index, name in enumerate(sheets, 1):
@@ -84,6 +87,14 @@ def xlsb(sheets: dict[str, Sequence[Cell]]) -> bytes:
         rels.append(
             f'<Relationship Id="rId{index}" Type="{_RELS}/worksheet" '
             f'Target="worksheets/sheet{index}.bin"/>'
+        )
+    charts = chart_sheets or {}
+    for index, name in enumerate(charts, len(sheets) + 1):
+        payload = struct.pack("<II", 0, index) + wide(f"rId{index}") + wide(name)
+        book.append(record(BUNDLE_SHEET, payload))
+        rels.append(
+            f'<Relationship Id="rId{index}" Type="{_RELS}/chartsheet" '
+            f'Target="chartsheets/sheet{index}.bin"/>'
         )
     book += [record(END_BUNDLE_SHEETS), record(END_BOOK)]
     buffer = io.BytesIO()
@@ -107,5 +118,8 @@ def xlsb(sheets: dict[str, Sequence[Cell]]) -> bytes:
             f'<Relationships xmlns="{_PACKAGE_RELS}">{"".join(rels)}</Relationships>',
         )
         for index, cells in enumerate(sheets.values(), 1):
-            archive.writestr(f"xl/worksheets/sheet{index}.bin", sheet_part(cells))
+            part = cells if isinstance(cells, bytes) else sheet_part(cells)
+            archive.writestr(f"xl/worksheets/sheet{index}.bin", part)
+        for index, part in enumerate(charts.values(), len(sheets) + 1):
+            archive.writestr(f"xl/chartsheets/sheet{index}.bin", part)
     return buffer.getvalue()

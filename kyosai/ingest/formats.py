@@ -56,6 +56,8 @@ class Sniffed:
     text: str = ""
     encoding: str = ""
     problem: Problem | None = None
+    # Sheets the workbook declares chart sheets (.xlsb): skipped if the reader cannot load them.
+    chart_sheets: frozenset[str] = frozenset()
 
 
 def accepted_xlsx(package: bytes) -> Sniffed:
@@ -63,9 +65,9 @@ def accepted_xlsx(package: bytes) -> Sniffed:
     return Sniffed(kind=Kind.XLSX, package=package)
 
 
-def accepted_native(data: bytes) -> Sniffed:
+def accepted_native(data: bytes, chart_sheets: frozenset[str] = frozenset()) -> Sniffed:
     """A .xls, .xlsb or .ods file: read as it is, inside the worker's limits."""
-    return Sniffed(kind=Kind.NATIVE, package=data)
+    return Sniffed(kind=Kind.NATIVE, package=data, chart_sheets=chart_sheets)
 
 
 def refused(problem: Problem) -> Sniffed:
@@ -126,6 +128,15 @@ def password_protected(file_name: str, kind: str) -> Sniffed:
         "パスワードを消してから、.xlsx 形式で保存し直してください。"
     )
     return refuse("パスワード付きファイル", "パスワードのない Excel ファイル", body)
+
+
+def ancient_xls(file_name: str) -> Sniffed:
+    """An .xls from Excel 4.0 or earlier (BIFF2-4), which no reader here understands."""
+    body = (
+        f"「{file_name}」は Excel 4.0 以前の古い形式の Excel ファイルで、読み込めません。"
+        f"{_SAVE_AS_XLSX}"
+    )
+    return refuse("Excel 4.0 以前の .xls", ".xlsx ファイル", body)
 
 
 def other_ole(file_name: str) -> Sniffed:

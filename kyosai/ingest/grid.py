@@ -108,7 +108,9 @@ def _long_cell(grid: Grid) -> Problem | None:
     return cell_too_long(grid.sheet, int(name[1:]), int(first[ROW]), int(first[name]))
 
 
-def read_workbook_grids(data: bytes) -> tuple[list[Grid], list[Problem]]:
+def read_workbook_grids(
+    data: bytes, chart_sheets: frozenset[str] = frozenset()
+) -> tuple[list[Grid], list[Problem]]:
     """Every visible, non-empty sheet of a workbook as a text grid, at its real rows and columns."""
     try:
         reader = fastexcel.read_excel(data)
@@ -141,10 +143,12 @@ def read_workbook_grids(data: bytes) -> tuple[list[Grid], list[Problem]]:
             renames = {col.name: column_name(col.absolute_index) for col in sheet.selected_columns}
             frame = sheet.to_polars().rename(renames)
         except Exception as error:  # one damaged sheet should not hide the others' problems
+            if name in chart_sheets:
+                continue  # a chart, which holds no counts
             location = f"シート「{name}」"
             body = (
-                f"このシートを読み込めませんでした（{type(error).__name__}）。"
-                "Excel で開いて保存し直してください。"
+                "このシートを読み込めませんでした（シートの中身が壊れているか、"
+                "Excel の形式として正しくありません）。Excel で開いて保存し直してください。"
             )
             problems.append(make_problem(location, type(error).__name__, "読み込めるシート", body))
             continue

@@ -80,7 +80,7 @@ def _parse(data: bytes, file_name: str, catalog: Catalog, today: date) -> ParseR
         return _failed([sniffed.problem])
     problems: list[Problem] = []
     if sniffed.kind in (Kind.XLSX, Kind.NATIVE):
-        grids, problems = read_workbook_grids(sniffed.package)
+        grids, problems = read_workbook_grids(sniffed.package, sniffed.chart_sheets)
     else:
         grid, problems = read_csv_grid(sniffed.text)
         grids = [grid]

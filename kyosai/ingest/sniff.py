@@ -41,32 +41,42 @@ _LOOKALIKE_HEAD = 8192
 # A workbook-globals BOF record (BIFF5 or BIFF8): its type, then its length, version and kind.
 _GLOBALS_BOF_RE = re.compile(rb"\x09\x08(.)\x00(?:\x00\x05|\x00\x06)\x05\x00", re.DOTALL)
 _FILEPASS = 0x002F
+_BOUNDSHEET = 0x0085
+_EOF = 0x000A
+# An OLE directory entry name is UTF-16LE; some writers spell the stream WORKBOOK or BOOK.
+_WORKBOOK_STREAM_RE = re.compile(
+    b"w\x00o\x00r\x00k\x00b\x00o\x00o\x00k\x00|b\x00o\x00o\x00k\x00\x00\x00", re.IGNORECASE
+)
+# Excel 2.x-4.0 wrote BIFF records straight to the file, with no OLE container around them.
+_OLD_BIFF = (b"\x09\x00", b"\x09\x02", b"\x09\x04")
 
 
 def _xls_password(data: bytes) -> bool:
-    """Whether an .xls opens only with a password: a FilePass record right after the first BOF.
-
-    Excel writes FilePass (MS-XLS 2.4.117) straight after the globals BOF when a password to
-    open is set; encryption type 0 (XOR obfuscation) still reads, so only RC4 counts, as in
-    calamine.
-    """
+    """Whether an .xls opens only with a password: a FilePass record (MS-XLS 2.4.117) among
+    the workbook globals, before the first sheet entry. Any kind counts (XOR obfuscation, RC4,
+    CryptoAPI): none of them can be read without the password."""
     bof = _GLOBALS_BOF_RE.search(data)
     if bof is None:
         return False
-    after = bof.start() + 4 + bof.group(1)[0]
-    record = data[after : after + 6]
-    return (
-        len(record) == 6
-        and int.from_bytes(record[:2], "little") == _FILEPASS
-        and (int.from_bytes(record[4:6], "little") != 0)
-    )
+    at = bof.start()
+    for _ in range(64):  # FilePass comes within the first few records of the globals
+        header = data[at : at + 4]
+        if len(header) < 4:
+            return False
+        kind, size = int.from_bytes(header[:2], "little"), int.from_bytes(header[2:], "little")
+        if kind == _FILEPASS:
+            return True
+        if kind in (_BOUNDSHEET, _EOF) or size > 8224:
+            return False
+        at += 4 + size
+    return False
 
 
 def _sniff_ole(data: bytes, file_name: str) -> Sniffed:
-    """An OLE compound file: a password-protected xlsx, an old .xls, or something else."""
+    """An OLE compound file: a password-protected xlsx, an .xls, or another Office file."""
     if "EncryptedPackage".encode("utf-16-le") in data:
         return formats.password_protected(file_name, ".xlsx")
-    if "Workbook".encode("utf-16-le") in data or "Book\x00".encode("utf-16-le") in data:
+    if _WORKBOOK_STREAM_RE.search(data):
         if _xls_password(data):
             return formats.password_protected(file_name, ".xls")
         return formats.accepted_native(data)  # calamine reads it, inside the worker's limits
@@ -159,4 +169,6 @@ def sniff(data: bytes, file_name: str) -> Sniffed:
         return sniff_zip(data, file_name)
     if data.startswith(OLE_MAGIC):
         return _sniff_ole(data, file_name)
+    if data.startswith(_OLD_BIFF):
+        return formats.ancient_xls(file_name)
     return _sniff_text(data, file_name)

@@ -24,6 +24,7 @@ from kyosai.ingest.package import (
 )
 from kyosai.ingest.problems import FILE_LOCATION, Problem, make_problem
 from kyosai.ingest.quickscan import QUICK_PART_BYTES, quick_scan
+from kyosai.ingest.xlsb import chart_sheets
 from kyosai.ingest.zipparts import DamagedPart, member_chunks, read_member, zip_entries
 
 _ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
@@ -137,7 +138,7 @@ def _sniff_members(data: bytes, infos: list[zipfile.ZipInfo], file_name: str) ->
     if workbook.filename.lower().endswith(".bin"):
         # .xlsb: binary records, guarded by the worker. Its content type always says
         # "macroEnabled", so only a VBA part (refused above) marks one with macros.
-        return formats.accepted_native(data)
+        return formats.accepted_native(data, chart_sheets(members, data, workbook.filename))
     types = members.find("[Content_Types].xml")
     if types is not None and b"macroenabled" in read_member(data, types).lower():
         return formats.refused(formats.macro(file_name))

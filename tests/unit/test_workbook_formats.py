@@ -17,7 +17,7 @@ from kyosai.ingest.worker import read_upload
 from tests.cli_run import run_cli
 from tests.office import convert
 from tests.quarter_files import QUARTER_MONTHS, long_rows, long_xlsx, quarter_counts
-from tests.xlsb_files import grid_cells, xlsb
+from tests.xlsb_files import BEGIN_SHEET, grid_cells, record, xlsb
 from tests.xml_strategies import damage
 
 CATALOG = default_catalog()
@@ -101,25 +101,64 @@ def test_size_limits_hold_for_binary_formats() -> None:
     assert message.startswith("シート「件数」") and "20,000 行" in message
 
 
-def password_xls(data: bytes) -> bytes:
-    """An .xls as Excel writes it with a password to open: FilePass (RC4) right after BOF.
+def password_xls(data: bytes, encryption: int) -> bytes:
+    """An .xls as Excel writes it with a password to open: FilePass right after the BOF.
 
     LibreOffice cannot save with a password headless, so the record after the globals BOF
-    (InterfaceHdr, also two bytes long) is turned into a FilePass of encryption type 1.
+    (InterfaceHdr, also two bytes long) is turned into a FilePass of that encryption type
+    (0: XOR obfuscation, 1: RC4).
     """
     bof = data.find(b"\x09\x08\x10\x00\x00\x06\x05\x00")
     after = bof + 4 + 16
     assert data[after : after + 4] == b"\xe1\x00\x02\x00", data[after : after + 8]
-    return data[:after] + b"\x2f\x00\x02\x00\x01\x00" + data[after + 6 :]
+    return data[:after] + b"\x2f\x00\x02\x00" + bytes([encryption, 0]) + data[after + 6 :]
 
 
+@pytest.mark.parametrize("encryption", [0, 1], ids=["xor", "rc4"])
 def test_a_password_protected_xls_gets_the_password_message(
-    office_files: dict[tuple[str, str], bytes],
+    office_files: dict[tuple[str, str], bytes], encryption: int
 ) -> None:
-    data = password_xls(office_files[("good", "xls")])
+    data = password_xls(office_files[("good", "xls")], encryption)
     (message,) = messages(read_upload(data, "保護.xls", CATALOG, TODAY))
     assert "「保護.xls」はパスワードで保護（暗号化）された .xls ファイルです" in message
     assert "パスワードを消してから" in message
+
+
+def test_an_xls_whose_stream_is_named_in_capitals_imports(
+    office_files: dict[tuple[str, str], bytes], expected: dict[str, ParseResult]
+) -> None:
+    # Some writers name the stream WORKBOOK; Excel and calamine read it all the same.
+    name = "Workbook".encode("utf-16-le")
+    data = office_files[("good", "xls")]
+    assert data.count(name) == 1
+    shouted = data.replace(name, "WORKBOOK".encode("utf-16-le"))
+    result = read_upload(shouted, "q.xls", CATALOG, TODAY)
+    assert result.ok, messages(result)
+    assert result.rows.equals(expected["good"].rows)
+
+
+def test_an_excel_4_file_is_named_as_such() -> None:
+    # BIFF4: a BOF record (0x0409) straight at the start, no OLE container.
+    data = b"\x09\x04\x06\x00\x00\x00\x10\x00\x00\x00" + bytes(200)
+    (message,) = messages(parse_upload(data, "old.xls", CATALOG, TODAY))
+    assert "Excel 4.0 以前の古い形式の Excel ファイル" in message
+
+
+def test_an_xlsb_chart_sheet_is_skipped_but_a_broken_worksheet_is_named(
+    expected: dict[str, ParseResult],
+) -> None:
+    counts = grid_cells(long_rows(COUNTS))
+    broken = record(BEGIN_SHEET)  # calamine cannot load this part ("failed to fill buffer")
+    with_chart = read_upload(xlsb({"件数": counts}, {"グラフ": broken}), "c.xlsb", CATALOG, TODAY)
+    assert with_chart.ok, messages(with_chart)
+    assert with_chart.rows.equals(expected["good"].rows)
+    # The same bytes as a worksheet: it might hold counts, so it is named, never skipped.
+    result = read_upload(xlsb({"件数": counts, "壊れ": broken}), "d.xlsb", CATALOG, TODAY)
+    (message,) = messages(result)
+    assert message.startswith(
+        "シート「壊れ」: このシートを読み込めませんでした（シートの中身が壊れて"
+    )
+    assert "Error" not in message
 
 
 HTML_TABLE = (
