@@ -54,17 +54,32 @@ def no_traceback(result: subprocess.CompletedProcess[str]) -> None:
 
 
 @pytest.fixture
+def next_quarter_file(tmp_path: Path) -> Path:
+    path = tmp_path / "R7Q4.xlsx"
+    path.write_bytes(long_xlsx(quarter_counts(seed=5)))
+    return path
+
+
+def refused_as_storage(db: Path, command: tuple[str | Path, ...], *words: str) -> None:
+    """The command, run obeying file modes, stops with exit 3 and says the data is sound."""
+    result = run_cli(*command, "--db", db, obey_file_modes=True)
+    assert result.returncode == EXIT_STORAGE, (command, result.stderr)
+    for text in ("データは壊れていません", *words):
+        assert text in result.stderr, (command, result.stderr)
+    assert "壊れているか" not in result.stderr
+    no_traceback(result)
+
+
+@pytest.fixture
 def setpriv() -> None:
     if os.geteuid() == 0 and shutil.which("setpriv") is None:
         pytest.skip("running as root without setpriv: root ignores file modes")
 
 
 def test_a_read_only_file_is_read_and_refuses_writes_as_read_only(
-    uploaded_db: Path, tmp_path: Path, setpriv: None
+    uploaded_db: Path, next_quarter_file: Path, setpriv: None
 ) -> None:
     before, listed = digest(uploaded_db), history_lines(uploaded_db)
-    other = tmp_path / "R7Q4.xlsx"
-    other.write_bytes(long_xlsx(quarter_counts(seed=5)))
     uploaded_db.chmod(0o444)
     try:
         history = run_cli("history", "--db", uploaded_db, obey_file_modes=True)
@@ -72,13 +87,10 @@ def test_a_read_only_file_is_read_and_refuses_writes_as_read_only(
         assert history.stdout.splitlines() == listed
         table = run_cli("table", "--db", uploaded_db, obey_file_modes=True)
         assert table.returncode == 0 and "R7.12" in table.stdout, table.stderr
-        for command in (("import", other), ("restore",), ("undo", "2")):
-            result = run_cli(*command, "--db", uploaded_db, obey_file_modes=True)
-            assert result.returncode == EXIT_STORAGE, (command, result.stderr)
-            assert "読み取り専用" in result.stderr and "データは壊れていません" in result.stderr
-            assert "復元（restore）はしないでください" in result.stderr
-            assert "壊れているか" not in result.stderr
-            no_traceback(result)
+        for command in (("import", next_quarter_file), ("restore",), ("undo", "2")):
+            refused_as_storage(
+                uploaded_db, command, "読み取り専用", "復元（restore）はしないでください"
+            )
     finally:
         uploaded_db.chmod(0o644)
     assert digest(uploaded_db) == before
@@ -86,20 +98,14 @@ def test_a_read_only_file_is_read_and_refuses_writes_as_read_only(
 
 
 def test_a_read_only_folder_refuses_writes_without_a_traceback(
-    uploaded_db: Path, tmp_path: Path, setpriv: None
+    uploaded_db: Path, next_quarter_file: Path, setpriv: None
 ) -> None:
     before, listed = digest(uploaded_db), history_lines(uploaded_db)
-    other = tmp_path / "R7Q4.xlsx"
-    other.write_bytes(long_xlsx(quarter_counts(seed=5)))
     folder = uploaded_db.parent
     folder.chmod(0o555)
     try:
-        for command in (("import", other), ("restore",)):
-            result = run_cli(*command, "--db", uploaded_db, obey_file_modes=True)
-            assert result.returncode == EXIT_STORAGE, (command, result.stderr)
-            assert "書き込みの権限がありません" in result.stderr, result.stderr
-            assert "データは壊れていません" in result.stderr
-            no_traceback(result)
+        for command in (("import", next_quarter_file), ("restore",)):
+            refused_as_storage(uploaded_db, command, "書き込みの権限がありません")
     finally:
         folder.chmod(0o755)
     assert digest(uploaded_db) == before
@@ -237,14 +243,14 @@ def test_a_full_disk_is_named_and_loses_nothing(small_disk: Path, quarter_file: 
     assert len(history_lines(db)) == len(before) + 1
 
 
-def test_a_missed_backup_is_taken_before_the_next_write(uploaded_db: Path, tmp_path: Path) -> None:
+def test_a_missed_backup_is_taken_before_the_next_write(
+    uploaded_db: Path, next_quarter_file: Path
+) -> None:
     # As after a kill between commit and backup: the newest backup is one version behind.
     newest = backups.list_backups(uploaded_db)[0]
     newest.path.unlink()
     behind = backups.list_backups(uploaded_db)[0].data_version
-    other = tmp_path / "R7Q4.xlsx"
-    other.write_bytes(long_xlsx(quarter_counts(seed=5)))
-    result = run_cli("import", other, "--db", uploaded_db)
+    result = run_cli("import", next_quarter_file, "--db", uploaded_db)
     assert result.returncode == 0, result.stderr
     versions = [backup.data_version for backup in backups.list_backups(uploaded_db)]
     # The state the lost backup held is copied again, before the new upload's own backup.
