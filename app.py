@@ -3,8 +3,11 @@
 import streamlit as st
 
 from kyosai.ui import auth
+from kyosai.ui.assets import PAGE_ICON
 
-st.set_page_config(page_title="オンライン利用率", page_icon=":material/show_chart:", layout="wide")
+# The icon ships with the app: a :material/…: page icon makes the browser fetch the favicon
+# from Google's font server, which a closed government network does not reach.
+st.set_page_config(page_title="オンライン利用率", page_icon=str(PAGE_ICON), layout="wide")
 
 pages = [
     st.Page("pages/overview.py", title="概要", icon=":material/dashboard:", default=True),

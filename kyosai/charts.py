@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, cast
 
@@ -74,33 +74,57 @@ def _snap(day: date, starts: list[date], last_end: date) -> date | None:
     return max(s for s in starts if s <= month)
 
 
-def _configure(chart: alt.LayerChart, font: str) -> alt.LayerChart:
+def _configure(chart: alt.LayerChart, font: str, text_scale: float = 1.0) -> alt.LayerChart:
     # Every text element names the font: vl-convert's default font has no Japanese glyphs.
+    def size(points: float) -> float:
+        return round(points * text_scale, 1)
+
     configured: alt.LayerChart = (
         chart.configure(font=font)
-        .configure_title(font=font, fontSize=22, anchor="start")
-        .configure_axis(labelFont=font, titleFont=font, labelFontSize=15, titleFontSize=16)
+        .configure_title(font=font, fontSize=size(22), anchor="start")
+        .configure_axis(
+            labelFont=font, titleFont=font, labelFontSize=size(15), titleFontSize=size(16)
+        )
         .configure_legend(
             labelFont=font,
             titleFont=font,
-            labelFontSize=15,
-            titleFontSize=15,
+            labelFontSize=size(15),
+            titleFontSize=size(15),
             orient="bottom",
             columns=4,
             symbolSize=150,
             labelLimit=400,
         )
-        .configure_text(font=font, fontSize=14)
+        .configure_text(font=font, fontSize=size(14))
         .configure_view(stroke=None)
     )
     return configured
 
 
+# Labels stack downwards from the top of the plot, this many pixels apart, whatever its height.
+LABEL_STEP = 19
+
+
+def _with_halo(mark: alt.Chart, **encoding: Any) -> list[alt.Chart]:
+    """A text layer drawn twice, a white outline under the text, so a line crossing it does
+    not make it unreadable."""
+    # The same placement (align, dx, baseline …) as the text, plus the outline.
+    props = {k: v for k, v in mark.to_dict()["mark"].items() if k != "type"}
+    halo = mark.mark_text(**props, stroke="white", strokeWidth=4, strokeJoin="round")
+    return [halo.encode(**encoding), mark.encode(**encoding)]
+
+
 def _deadline_layers(
-    deadlines: Sequence[tuple[date, str]], starts: list[date], last_end: date, x: alt.X, y: float
+    deadlines: Sequence[tuple[date, str]],
+    starts: list[date],
+    last_end: date,
+    x: alt.X,
+    top: float,
+    taken: dict[date, int],
 ) -> list[alt.Chart]:
     rows = [
-        {"x": snapped.isoformat(), "label": label}
+        # Below the event labels of the same period, which would otherwise sit on it.
+        {"x": snapped.isoformat(), "label": label, "offset": 4 + LABEL_STEP * taken.get(snapped, 0)}
         for when, label in deadlines
         if (snapped := _snap(when, starts, last_end)) is not None
     ]
@@ -109,24 +133,29 @@ def _deadline_layers(
     base = alt.Chart(pl.DataFrame(rows)).encode(x=x)
     rule = base.mark_rule(color="#444444", strokeDash=[6, 4], strokeWidth=1.5)
     text = base.mark_text(align="left", baseline="top", dx=5, color="#333333")
-    return [rule, text.encode(y=alt.datum(y), text="label:N")]
+    offset = alt.YOffset("offset:Q", scale=None)
+    return [rule, *_with_halo(text, y=alt.datum(top), yOffset=offset, text="label:N")]
 
 
 def _event_layers(
-    events: Sequence[Event], starts: list[date], last_end: date, x: alt.X, top: float
+    events: Sequence[Event],
+    starts: list[date],
+    last_end: date,
+    x: alt.X,
+    top: float,
+    stacked: dict[date, int],
 ) -> list[alt.Chart]:
     rows: list[dict[str, Any]] = []
-    stacked: dict[date, int] = {}
     for event in events:
         if event.when is None or (snapped := _snap(event.when, starts, last_end)) is None:
             continue
-        # Several events in one period stack downwards so each keeps its own tooltip.
+        # Several events in one period stack downwards, a line apart, each with its tooltip.
         index = stacked.get(snapped, 0)
         stacked[snapped] = index + 1
         rows.append(
             {
                 "x": snapped.isoformat(),
-                "y": top * (0.975 - 0.05 * index),
+                "offset": 10 + LABEL_STEP * index,
                 "label": event.label,
                 "detail": event.detail,
                 "day": event.when.strftime("%Y-%m-%d" if event.precise_day else "%Y-%m"),
@@ -144,15 +173,16 @@ def _event_layers(
     text = base.mark_text(
         align=alt.expr("datum.right ? 'right' : 'left'"),
         dx=alt.expr("datum.right ? -10 : 10"),
-        fontSize=13,
         color="#5b2371",
         baseline="middle",
         limit=320,
     )
+    # Offsets in pixels from the top of the plot: the stack keeps its spacing at any height.
+    y, offset = alt.datum(top), alt.YOffset("offset:Q", scale=None)
     return [
         base.mark_rule(color=EVENT_COLOR, opacity=0.25, strokeWidth=1.5),
-        marker.encode(y="y:Q", tooltip=tooltip),
-        text.encode(y="y:Q", text="label:N"),
+        marker.encode(y=y, yOffset=offset, tooltip=tooltip),
+        *_with_halo(text, y=y, yOffset=offset, text="label:N"),
     ]
 
 
@@ -166,25 +196,33 @@ def trend_chart(
     width: int | str = "container",
     height: int = 360,
     font: str = "Noto Sans CJK JP",
+    colours: Mapping[str, tuple[str, str]] | None = None,
+    y_top: float | None = None,
+    x_title: str = "年月",
+    text_scale: float = 1.0,
 ) -> alt.LayerChart:
-    """Layered trend chart of rates per series with target band, deadline rules and events."""
+    """Layered trend chart of rates per series with target band, deadline rules and events.
+
+    `colours` fixes each series' (colour, shape), so a procedure looks the same on every page;
+    `y_top` gives several charts one scale; `text_scale` enlarges the text for a projector.
+    """
     size: dict[str, Any] = {"title": title, "width": width, "height": height}
     if series.is_empty():
         message = alt.Chart(pl.DataFrame({"message": [EMPTY_MESSAGE]}))
         text = message.mark_text(fontSize=18, color="#555555").encode(text="message:N")
-        return _configure(alt.LayerChart(layer=[text], **size), font)
+        return _configure(alt.LayerChart(layer=[text], **size), font, text_scale)
 
     data = series.sort("period_start")
     starts: list[date] = data.get_column("period_start").unique(maintain_order=True).to_list()
     labels = dict(zip(data["period_start"].to_list(), data["period_label"].to_list(), strict=True))
     last_end = max(_period_end(labels[s], s) for s in starts)
-    top = _y_top(cast(float | None, data.get_column("rate").max()), target)
+    top = y_top or _y_top(cast(float | None, data.get_column("rate").max()), target)
     order = series.get_column("series_label").unique(maintain_order=True).to_list()
 
     # Vega cannot write 和暦, so the axis looks each tick up in a table built from the data.
     lookup = json.dumps({s.isoformat(): labels[s] for s in starts}, ensure_ascii=False)
     x_axis = alt.Axis(
-        title="年月",
+        title=x_title,
         values=[_utc(s) for s in _tick_starts(starts)],
         labelExpr=f"{lookup}[utcFormat(datum.value, '%Y-%m-%d')] || ''",
         labelAngle=0,
@@ -206,13 +244,22 @@ def trend_chart(
     band = band.encode(y=alt.datum(target, scale=y_scale, axis=y_axis), y2=alt.datum(top))
     rule = alt.Chart().mark_rule(color=GREEN, strokeWidth=2).encode(y=alt.datum(target))
     label = alt.Chart().mark_text(align="right", baseline="bottom", dx=-4, dy=-4, color=GREEN)
-    label = label.encode(y=alt.datum(target), x=alt.value("width"), text=alt.datum(target_text))
+    target_label = _with_halo(
+        label, y=alt.datum(target), x=alt.value("width"), text=alt.datum(target_text)
+    )
 
     # Vega parses date-only ISO strings as UTC midnight; with a UTC scale and utcFormat the
     # chart never shifts a month because of the viewer's time zone.
     points_data = data.with_columns(x=pl.col("period_start").dt.to_string()).drop("period_start")
-    color = alt.Color("series_label:N", title="手続", scale=alt.Scale(domain=order, range=PALETTE))
-    shape = alt.Shape("series_label:N", scale=alt.Scale(domain=order, range=SHAPES))
+    looks = [
+        (colours or {}).get(name, (PALETTE[i % len(PALETTE)], SHAPES[i % len(SHAPES)]))
+        for i, name in enumerate(order)
+    ]
+    colour_scale = alt.Scale(domain=order, range=[look[0] for look in looks])
+    color = alt.Color("series_label:N", title="手続", scale=colour_scale)
+    shape = alt.Shape(
+        "series_label:N", scale=alt.Scale(domain=order, range=[look[1] for look in looks])
+    )
     tooltip = [
         alt.Tooltip("series_label:N", title="手続"),
         alt.Tooltip("period_label:N", title="期間"),
@@ -225,11 +272,14 @@ def trend_chart(
     # A period with no total breaks the line instead of bridging a gap nobody measured.
     lines = base.mark_line(strokeWidth=2.5, invalid="break-paths-filter-domains")
     points = base.mark_point(filled=True, size=90, opacity=1).encode(shape=shape, tooltip=tooltip)
-    layers = [band, rule, label, lines, points]
+    layers = [band, rule, lines, points]
     x_plain = alt.X("x:T", scale=x_scale)
-    layers += _deadline_layers(deadlines, starts, last_end, x_plain, top * 0.9)
-    layers += _event_layers(events, starts, last_end, x_plain, top)
-    return _configure(alt.LayerChart(layer=layers, **size), font)
+    stacked: dict[date, int] = {}
+    # Text last, over the lines: labels with a halo stay readable where a line crosses them.
+    events_layers = _event_layers(events, starts, last_end, x_plain, top, stacked)
+    layers += _deadline_layers(deadlines, starts, last_end, x_plain, top, stacked)
+    layers += events_layers + target_label
+    return _configure(alt.LayerChart(layer=layers, **size), font, text_scale)
 
 
 def deadline_label(fiscal_year: int) -> str:
@@ -244,9 +294,13 @@ def catalog_trend_chart(
     *,
     title: str,
     height: int = 360,
+    y_top: float | None = None,
+    x_title: str = "年月",
+    text_scale: float = 1.0,
 ) -> alt.LayerChart:
     """The trend chart of these procedures: the highest of their targets, their deadlines and
-    the dated events that concern them, from the catalogue."""
+    the dated events that concern them, from the catalogue; each procedure in its own colour
+    and shape, the same on every page and in every picture."""
     procedures = [catalog.procedure(pid) for pid in procedure_ids]
     return trend_chart(
         series,
@@ -255,4 +309,25 @@ def catalog_trend_chart(
         events=[e for e in catalog.events_for(procedure_ids) if e.when is not None],
         title=title,
         height=height,
+        colours=procedure_looks(catalog),
+        y_top=y_top,
+        x_title=x_title,
+        text_scale=text_scale,
     )
+
+
+def procedure_looks(catalog: Catalog) -> dict[str, tuple[str, str]]:
+    """Each procedure's row label → its (colour, shape), by its place in the catalogue."""
+    return {
+        catalog.row_label(p.procedure_id): (PALETTE[i % len(PALETTE)], SHAPES[i % len(SHAPES)])
+        for i, p in enumerate(catalog.procedures)
+    }
+
+
+def shared_y_top(series: Sequence[pl.DataFrame], target: float) -> float:
+    """One y-axis top for several charts, so their lines compare by eye."""
+    highest = [cast(float | None, s.get_column("rate").max()) for s in series if not s.is_empty()]
+    return _y_top(max((h for h in highest if h is not None), default=None), target)
+
+
+X_TITLES = {"month": "年月", "quarter": "四半期", "fy": "年度", "quarter-end": "四半期末月"}

@@ -78,6 +78,10 @@ class CommitteeModel:
     monthly: pl.DataFrame
 
 
+# Chart text on the projected page, against the pages read at a desk.
+PROJECTOR_TEXT = 1.25
+
+
 def default_created_month(latest: date | None, today: date) -> date:
     """The December the committee meets after the latest data (資料3: R7.9 → 令和7年12月)."""
     if latest is None:
@@ -124,14 +128,28 @@ def committee(
     table = rate_table(counts, catalog, Grain.QUARTER_END, with_data, first, last)
     latest: date | None = counts["month"].max() if not counts.is_empty() else None  # type: ignore[assignment]
     created_month = choice.created or default_created_month(latest, today)
-    scheme_charts = []
+    per_scheme = []
     for scheme_id in choice.scheme_ids:
         mine = [pid for pid in with_data if catalog.procedure(pid).scheme_id == scheme_id]
-        if not mine:
-            continue
-        series = trend_series(counts, catalog, Grain.QUARTER_END, mine, first, last)
+        if mine:
+            series = trend_series(counts, catalog, Grain.QUARTER_END, mine, first, last)
+            per_scheme.append((scheme_id, mine, series))
+    # One y scale for the committee's charts, so the schemes compare by eye.
+    targets = [catalog.procedure(pid).target for pid in with_data] or [0.2]
+    top = charts.shared_y_top([series for _, _, series in per_scheme], max(targets))
+    scheme_charts = []
+    for scheme_id, mine, series in per_scheme:
         name = catalog.scheme(scheme_id).name
-        chart = charts.catalog_trend_chart(series, catalog, mine, title=name, height=380)
+        chart = charts.catalog_trend_chart(
+            series,
+            catalog,
+            mine,
+            title=name,
+            height=340,
+            y_top=top,
+            x_title=charts.X_TITLES[Grain.QUARTER_END.value],
+            text_scale=PROJECTOR_TEXT,
+        )
         scheme_charts.append(SchemeChart(scheme_id, name, chart.to_dict()))
     return CommitteeModel(
         title=REPORT_TITLE,

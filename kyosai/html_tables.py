@@ -8,7 +8,7 @@ Every text from the store or the catalogue is escaped.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from html import escape
 
 import polars as pl
@@ -16,6 +16,8 @@ import polars as pl
 from kyosai.exports import PERIOD_GROUP_HEADING
 from kyosai.percent import format_tenths
 from kyosai.rates import RateTable
+
+NO_FIGURE = "—"
 
 
 def rate_table_html(table: RateTable) -> str:
@@ -37,7 +39,8 @@ def rate_table_html(table: RateTable) -> str:
         for index in order:
             tenths = record[keys[index]]
             css = "num met" if table.meets_target(record["procedure_id"], tenths) else "num"
-            cells.append(f'<td class="{css}">{format_tenths(tenths)}</td>')
+            # A period without figures reads —, as on every other page.
+            cells.append(f'<td class="{css}">{format_tenths(tenths) or NO_FIGURE}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (
         f'<table class="rates"><thead><tr>{top}</tr><tr>{second}</tr></thead>'
@@ -148,19 +151,28 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def kpi_cards_html(cards: Iterable[tuple[str, str, str, str, str]]) -> str:
-    """Headline cards: (label, value, change, what the change compares, status) each.
+KpiCard = tuple[str, str, str, Sequence[tuple[str, str]], str, str]
 
-    A rise is green with ▲ and a fall red with ▼, so the direction reads without colour too.
+
+def kpi_cards_html(cards: Iterable[KpiCard]) -> str:
+    """Headline cards: (label, month, value, [(comparison, change)], status, basis) each.
+
+    The big number names its month, each comparison is its own line, and the status says what
+    it is judged on. A rise is green with ▲ and a fall red with ▼, so it reads without colour.
     """
     items = []
-    for label, value, change, compared, status in cards:
-        direction = "up" if change.startswith("+") else "down" if change.startswith("-") else ""
-        arrow = {"up": "▲ ", "down": "▼ "}.get(direction, "")
+    for label, month, value, changes, status, basis in cards:
+        lines = []
+        for name, change in changes:
+            direction = "up" if change.startswith("+") else "down" if change.startswith("-") else ""
+            arrow = {"up": "▲ ", "down": "▼ "}.get(direction, "")
+            lines.append(
+                f'<div class="delta {direction}">{escape(name)} {arrow}{escape(change)}</div>'
+            )
         items.append(
             f'<div class="kpi"><div class="label">{escape(label)}</div>'
-            f'<div class="value">{escape(value)}</div>'
-            f'<div class="delta {direction}">{arrow}{escape(change)}</div>'
-            f'<div class="note">{escape(status)}　{escape(compared)}</div></div>'
+            f'<div class="month">{escape(month)} の利用率</div>'
+            f'<div class="value">{escape(value)}</div>{"".join(lines)}'
+            f'<div class="note"><b>{escape(status)}</b>（{escape(basis)}で判定）</div></div>'
         )
     return f'<div class="kpis">{"".join(items)}</div>'

@@ -35,6 +35,11 @@ class Filters:
     last: date | None = None
     grain: Grain = Grain.QUARTER_END
 
+    @property
+    def nothing_chosen(self) -> bool:
+        """Whether the viewer has taken every procedure out of the filter."""
+        return self.procedure_ids == ()
+
     def chosen_procedures(self, catalog: Catalog) -> list[str]:
         """The procedure ids the filters keep, in catalogue order."""
         return [
@@ -66,13 +71,15 @@ class Freshness:
 
 @dataclass(frozen=True)
 class Kpi:
-    """One headline figure: a procedure's latest rate and its changes."""
+    """One headline figure: a procedure's rate in its latest month, the comparisons that have
+    data, and the status with what it is judged on (the fiscal year to date, not the month)."""
 
-    label: str
+    label: str  # (小) 加入手続き
+    month: str  # R7.12: the month of the big number
     value: str
-    delta: str
-    delta_caption: str
-    status: str
+    changes: tuple[tuple[str, str], ...]  # (前四半期比, +4.7pt), … only those with data
+    status: str  # ◎ 達成
+    basis: str  # 年度累計 R7.4~R7.12 34.5%
 
 
 @dataclass(frozen=True)
@@ -145,6 +152,12 @@ def counts_freshness(counts: pl.DataFrame, today: date) -> Freshness:
     return freshness(bounds[1] if bounds else None, bool(counts["is_sample"].any()), today)
 
 
+def shown_freshness(con: duckdb.DuckDBPyConnection, shown: pl.DataFrame, today: date) -> Freshness:
+    """The newest month in the database (not the end of the chosen period), and whether the
+    figures shown include sample data."""
+    return freshness(store.latest_month(con), bool(shown["is_sample"].any()), today)
+
+
 def filter_options(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> FilterOptions:
     """Schemes, procedures and the months that have data."""
     bounds = data_range(store.read_counts(con, ordered=False))
@@ -193,15 +206,22 @@ def overview(con: duckdb.DuckDBPyConnection, catalog: Catalog, today: date) -> O
             }
         )
         if record["latest_tenths"] is not None:
+            changes = tuple(
+                (name, format_points(record[key]))
+                for name, key in (
+                    ("前四半期比", "change_quarter_tenths"),
+                    ("前年同月比", "change_year_tenths"),
+                )
+                if record[key] is not None
+            )
             kpis.append(
                 Kpi(
-                    label=f"{catalog.row_label(procedure.procedure_id)}（{record['latest_label']}）",
+                    label=catalog.row_label(procedure.procedure_id),
+                    month=record["latest_label"],
                     value=format_tenths(record["latest_tenths"]),
-                    delta=format_points(record["change_quarter_tenths"]),
-                    delta_caption="前四半期比（前年同月比 "
-                    + format_points(record["change_year_tenths"])
-                    + "）",
+                    changes=changes,
                     status=status_text(record["status"]),
+                    basis=f"年度累計 {fytd_period} {format_tenths(record['fytd_tenths'])}",
                 )
             )
     scorecard = pl.DataFrame(rows, schema_overrides={"推移": pl.List(pl.Float64)})
@@ -225,12 +245,18 @@ def trends(
     series = trend_series(counts, catalog, filters.grain, chosen, filters.first, filters.last)
     relevant = catalog.events_for(chosen)
     chart = (
-        charts.catalog_trend_chart(series, catalog, chosen, title="オンライン利用率の推移")
+        charts.catalog_trend_chart(
+            series,
+            catalog,
+            chosen,
+            title="オンライン利用率の推移",
+            x_title=charts.X_TITLES[filters.grain.value],
+        )
         if chosen
         else None
     )
     return TrendModel(
-        freshness=counts_freshness(counts, today),
+        freshness=shown_freshness(con, counts, today),
         chart_spec=chart.to_dict() if chart is not None else None,
         points=series,
         dated_events=[e for e in relevant if e.when is not None],
@@ -244,7 +270,7 @@ def table(
     """The rate table at the chosen grain, as text cells, with downloads."""
     chosen, counts = _chosen_counts(con, catalog, filters)
     result = rate_table(counts, catalog, filters.grain, chosen, filters.first, filters.last)
-    fresh = freshness(result.latest_month, result.is_sample, today)
+    fresh = shown_freshness(con, counts, today)
     title = f"オンライン利用率（最新データ {fresh.latest_label or 'なし'}）"
     return TableModel(
         freshness=fresh,

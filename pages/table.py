@@ -10,8 +10,9 @@ require_router()
 st.title("集計表")
 filters = filter_bar("table")
 screen = data.table(filters)
-render.as_of(screen.model.freshness)
-render.html_table(screen.table_html)
+render.as_of(screen.model.freshness, nothing_chosen=filters.nothing_chosen)
+if not filters.nothing_chosen:
+    render.html_table(screen.table_html)
 st.caption(
     "色付き・太字のセルは利用目標（20%）以上。「期間集計」は各年度の期間内の"
     "全月を合計した件数から算出（各月の率の平均ではありません）。"

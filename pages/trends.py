@@ -11,8 +11,10 @@ require_router()
 st.title("利用率の推移")
 filters = filter_bar("trends", default_grain=Grain.MONTH)
 screen = data.trends(filters)
-render.as_of(screen.model.freshness)
-if screen.chart_spec is None or screen.points.num_rows == 0:
+render.as_of(screen.model.freshness, nothing_chosen=filters.nothing_chosen)
+if filters.nothing_chosen:
+    pass
+elif screen.chart_spec is None or screen.points.num_rows == 0:
     st.info("選んだ条件に当てはまるデータがありません。制度・対象手続・期間を変えてください。")
 else:
     st.vega_lite_chart(screen.chart_spec, theme=None, width="stretch")

@@ -15,40 +15,69 @@ from kyosai.status import LOOKS
 from kyosai.ui.screens import CommitteeScreen
 from kyosai.views import SAMPLE_NOTICE
 
-# Large type and strong contrast for a projector; A4 landscape pages without cut tables for
-# the browser's print to PDF (sidebar, toolbar and buttons are left out of the print).
+# Large type and strong contrast for a projector, scaled to the window so that nothing runs
+# past its right edge at 1366 px with the sidebar open; A4 landscape pages for the browser's
+# print, three at most, each with a running header and page numbers (Chromium's page margin
+# boxes), without the sidebar, the toolbar or the buttons.
 STYLE = """
 <style>
-.kc h1 {font-size: 2.4rem; margin: 0 0 .2rem 0;}
-.kc .asof {font-size: 1.35rem; color: #111; margin-bottom: .6rem;}
-.kc .sample {font-size: 1.1rem; background: #fff3cd; color: #5c4400; padding: .4rem .8rem;
-  border-left: 6px solid #e0a800; margin: .4rem 0 1rem 0;}
-.kc h2 {font-size: 1.7rem; margin: 1.2rem 0 .5rem 0; border-bottom: 3px solid #1f5fa8;}
-.kc table {border-collapse: collapse; font-size: 1.25rem; color: #111; margin-bottom: .8rem;
-  break-inside: avoid; page-break-inside: avoid;}
-.kc th, .kc td {border: 1px solid #555; padding: .35rem .6rem; white-space: nowrap;}
+.kc {color: #111;}
+.kc h1 {font-size: clamp(1.5rem, 2.1vw, 2.6rem); margin: 0 0 .2rem 0;}
+.kc .asof {font-size: clamp(1rem, 1.2vw, 1.45rem); margin-bottom: .5rem;}
+.kc .sample {font-size: clamp(.9rem, 1vw, 1.2rem); background: #fff3cd; color: #5c4400;
+  padding: .35rem .8rem; border-left: 6px solid #e0a800; margin: .3rem 0 .8rem 0;}
+.kc h2 {font-size: clamp(1.2rem, 1.5vw, 1.8rem); margin: 1rem 0 .45rem 0;
+  border-bottom: 3px solid #1f5fa8;}
+.kc table {border-collapse: collapse; font-size: clamp(.78rem, .98vw, 1.3rem);
+  margin-bottom: .6rem; break-inside: avoid; page-break-inside: avoid;}
+.kc table.rates {width: 100%;}
+.kc th, .kc td {border: 1px solid #555; padding: .3em .4em; white-space: nowrap;}
 .kc th {background: #dfe8f3; font-weight: 700; text-align: center;}
 .kc td.num {text-align: right; font-variant-numeric: tabular-nums;}
 .kc td.met {background: #d9f0d3; font-weight: 700;}
 .kc td.scheme {font-weight: 700; text-align: center; background: #f2f5f9;}
 .kc th.label {text-align: left; background: #f2f5f9;}
-.kc .status {display: flex; flex-wrap: wrap; gap: .6rem; break-inside: avoid;}
-.kc .card {border: 3px solid; border-radius: 6px; padding: .5rem .8rem; min-width: 22rem;
-  font-size: 1.15rem; color: #111;}
-.kc .card b {font-size: 1.35rem;}
+.kc .status {display: grid; grid-template-columns: repeat(auto-fill, minmax(22em, 1fr));
+  gap: .5rem; break-inside: avoid;}
+.kc .card {border: 3px solid; border-radius: 6px; padding: .4rem .7rem;
+  font-size: clamp(.85rem, .95vw, 1.2rem);}
+.kc .card b {font-size: 1.15em;}
 @CARD_COLOURS@
-.kc .note {font-size: 1rem; color: #333;}
+.kc .note {font-size: clamp(.8rem, .85vw, 1rem); color: #333;}
+/* On a wide screen the scorecard and the status sit side by side, so the rate table starts
+   on the first screen at 1920 x 1080. */
+@media (min-width: 1500px) {
+  .kc .top {display: grid; grid-template-columns: minmax(0, auto) minmax(0, 1fr);
+    gap: 1.5rem; align-items: start;}
+  .kc .top .status {grid-template-columns: 1fr;}
+}
 @media print {
-  @page {size: A4 landscape; margin: 10mm;}
+  @page {
+    size: A4 landscape;
+    margin: 16mm 10mm 13mm 10mm;
+    @top-left {content: "@HEADER@"; font-size: 9pt; color: #333;}
+    @top-right {content: "@SAMPLE@"; font-size: 9pt; color: #5c4400;}
+    @bottom-right {content: counter(page) " / " counter(pages); font-size: 9pt;}
+  }
   [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
-  [data-testid="stDownloadButton"], [data-testid="stButton"], [data-testid="stDecoration"]
+  [data-testid="stDownloadButton"], [data-testid="stButton"], [data-testid="stDecoration"],
+  [data-testid="stPopover"], [data-testid="stSidebarCollapsedControl"]
     {display: none !important;}
   [data-testid="stMainBlockContainer"] {padding: 0 !important; max-width: 100% !important;}
-  .kc table {font-size: 11pt;}
-  .kc h2 {break-after: avoid;}
+  .kc h1 {font-size: 18pt;}
+  .kc .asof, .kc .sample {font-size: 11pt;}
+  .kc h2 {font-size: 14pt; break-after: avoid; margin-top: .4rem;}
+  .kc table {font-size: 10.5pt;}
+  .kc .top {display: grid; grid-template-columns: minmax(0, auto) minmax(0, 1fr); gap: 6mm;}
+  .kc .top .status {grid-template-columns: 1fr;}
+  .kc .card {font-size: 9.5pt; border-width: 2px;}
   .kc .pagebreak {break-before: page;}
-  [data-testid="stVegaLiteChart"] {break-inside: avoid;}
-  .kc .status .card {min-width: 0; font-size: 10pt;}
+  /* A chart drawn for the screen is scaled to the page, keeping its shape, so both fit one. */
+  [data-testid="stVegaLiteChart"] {break-inside: avoid; width: 100% !important;
+    height: auto !important;}
+  [data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg {
+    max-width: 100% !important; max-height: 72mm !important;
+    width: auto !important; height: auto !important;}
 }
 </style>
 """
@@ -65,10 +94,9 @@ STYLE = STYLE.replace(
 
 
 def controls(months: list[date], schemes: list[tuple[str, str]]) -> CommitteeChoice:
-    """The presenter's choices, in the sidebar so the projected page stays uncluttered."""
+    """The presenter's choices, in a popover above the page: within reach, taking no width."""
     latest = months[-1] if months else None
-    with st.sidebar:
-        st.markdown("### 表示の設定")
+    with st.popover("表示の設定（制度・期間・作成年月）", icon=":material/tune:"):
         names = dict(schemes)
         chosen = st.multiselect(
             "制度",
@@ -76,6 +104,7 @@ def controls(months: list[date], schemes: list[tuple[str, str]]) -> CommitteeCho
             default=list(names),
             format_func=names.__getitem__,
             key="committee_schemes",
+            placeholder="制度を選んでください",
         )
         first = last = None
         if len(months) >= 2:
@@ -98,20 +127,33 @@ def controls(months: list[date], schemes: list[tuple[str, str]]) -> CommitteeCho
     return CommitteeChoice(tuple(chosen), first, last, created)
 
 
+def _css_text(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+
+
+def print_style(screen: CommitteeScreen) -> str:
+    """The page's style, with this page's running header for the print."""
+    model = screen.model
+    as_of = f"最新データ {model.as_of_label}" if model.as_of_label else "データなし"
+    header = f"{model.title}　{as_of}　作成 {model.created_label}"
+    sample = "サンプルデータを含みます（実績ではありません）" if model.is_sample else ""
+    return STYLE.replace("@HEADER@", _css_text(header)).replace("@SAMPLE@", _css_text(sample))
+
+
 def header(screen: CommitteeScreen) -> None:
     """Title, as-of line, sample caveat, the seed's scorecard and each procedure's status."""
     model = screen.model
     as_of = f"最新データ {model.as_of_label}" if model.as_of_label else "データなし"
     sample = f'<div class="sample">⚠ {escape(SAMPLE_NOTICE)}</div>' if model.is_sample else ""
     st.html(
-        STYLE
+        print_style(screen)
         + f'<div class="kc"><h1>{escape(model.title)}</h1>'
         + f'<div class="asof">{escape(as_of)}　作成 {escape(model.created_label)}</div>{sample}'
-        + "<h2>対象手続と利用目標</h2>"
+        + '<div class="top"><div><h2>対象手続と利用目標</h2>'
         + screen.scorecard_html
-        + "<h2>目標に対する状況</h2>"
+        + "</div><div><h2>目標に対する状況</h2>"
         + screen.status_html
-        + "</div>"
+        + "</div></div></div>"
     )
 
 

@@ -22,6 +22,7 @@ def filter_bar(page_key: str, *, default_grain: Grain = Grain.QUARTER_END) -> Fi
         default=list(scheme_names),
         format_func=scheme_names.__getitem__,
         key=f"{page_key}_schemes",
+        placeholder="制度を選んでください",
     )
     offered = [pid for pid, scheme_id, _ in options.procedures if scheme_id in schemes]
     procedures = procedure_col.multiselect(
@@ -30,6 +31,7 @@ def filter_bar(page_key: str, *, default_grain: Grain = Grain.QUARTER_END) -> Fi
         default=offered,
         format_func=labels.__getitem__,
         key=f"{page_key}_procedures_{'_'.join(schemes)}",
+        placeholder="対象手続を選んでください",
     )
     period_col, grain_col = st.columns([2, 1])
     first = last = None

@@ -16,7 +16,8 @@ KPI_STYLE = """
 <style>
 .kpis {display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 1rem;}
 .kpi {border: 1px solid #c8d0da; border-radius: .5rem; padding: .75rem 1rem; color: #1a1a1a;}
-.kpi .label {font-size: .9rem;}
+.kpi .label {font-size: .95rem; font-weight: 700;}
+.kpi .month {font-size: .85rem; color: #444;}
 .kpi .value {font-size: 2.2rem; line-height: 1.25; font-variant-numeric: tabular-nums;}
 .kpi .delta {font-size: .95rem; font-weight: 600; color: #555;}
 .kpi .delta.up {color: #137333;}
@@ -47,8 +48,14 @@ TABLE_STYLE = """
 """
 
 
-def as_of(freshness: Freshness) -> None:
-    """The as-of line and, while sample data is shown, the sample-data notice."""
+NOTHING_CHOSEN = "対象手続が選ばれていません。上の「制度」「対象手続」から選んでください。"
+
+
+def as_of(freshness: Freshness, *, nothing_chosen: bool = False) -> None:
+    """The as-of line and, while sample data is shown, the sample-data notice; or that no
+    procedure is chosen, or that the database holds no data yet."""
+    if nothing_chosen:
+        st.info(NOTHING_CHOSEN)
     if freshness.latest_label is None:
         st.info("まだデータがありません。")
         return

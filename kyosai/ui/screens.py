@@ -114,7 +114,7 @@ def chart_spec(spec: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def overview(model: views.OverviewModel) -> OverviewScreen:
     """The 概要 screen."""
-    cards = [(k.label, k.value, k.delta, k.delta_caption, k.status) for k in model.kpis]
+    cards = [(k.label, k.month, k.value, k.changes, k.status, k.basis) for k in model.kpis]
     frame = model.scorecard
     highest = max((v for row in frame["推移"].to_list() for v in row if v is not None), default=0)
     top = max(SPARK_MIN_TOP, math.ceil(highest * 10) / 10)

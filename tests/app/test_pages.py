@@ -9,6 +9,7 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from kyosai.ui import render
 from tests.html_table import rate_frame, read_tables, sent_html
 
 FY_LABELS = ["R5.9~R6.3", "R6.4~R7.3", "R7.4~R7.9"]
@@ -77,9 +78,16 @@ def test_committee_scheme_choice_changes_the_view(app: AppTest) -> None:
 
 def test_overview_shows_latest_rates_and_status(app: AppTest) -> None:
     html = sent_html(app)
-    cards = dict(re.findall(r'<div class="label">([^<]+)</div><div class="value">([^<]+)<', html))
-    assert cards["(小) 加入手続き（R7.9）"] == "38.2%"
-    assert cards["(倒) 加入手続き（R7.9）"] == "18.0%"
+    found = re.findall(
+        r'<div class="label">([^<]+)</div><div class="month">([^<]+)</div>'
+        r'<div class="value">([^<]+)<',
+        html,
+    )
+    cards = {label: (month, value) for label, month, value in found}
+    assert cards["(小) 加入手続き"] == ("R7.9 の利用率", "38.2%")
+    assert cards["(倒) 加入手続き"] == ("R7.9 の利用率", "18.0%")
+    # The status says what it is judged on: the fiscal year to date, not the month shown.
+    assert "◎ 達成</b>（年度累計 R7.4~R7.9 34.5%で判定）" in html
     assert len(cards) == 4  # the three procedures without counts get no card
     scorecard = rate_frame(app, "scorecard")
     assert len(scorecard) == 7
@@ -184,7 +192,8 @@ def test_trends_with_nothing_chosen_says_so(app: AppTest) -> None:
     app.multiselect(key="trends_schemes").set_value([]).run()
     assert not app.exception
     assert len(app.get("vega_lite_chart")) == 0
-    assert any("データがありません" in i.value for i in app.info)
+    assert [i.value for i in app.info] == [render.NOTHING_CHOSEN]
+    assert "R7.9" in app.caption[0].value  # the data is there: only the choice is empty
 
 
 def test_trend_chart_can_be_saved_as_png(app: AppTest) -> None:

@@ -57,12 +57,12 @@ def test_table_leaves_the_month_empty(zero_app: AppTest) -> None:
     zero_app.switch_page("pages/table.py").run()
     zero_app.selectbox(key="table_grain").set_value("month").run()
     frame = rate_frame(zero_app).set_index("手続")
-    assert frame.loc["(倒) 加入手続き", "R7.10"] == ""
+    assert frame.loc["(倒) 加入手続き", "R7.10"] == "—"
     assert frame.loc["(倒) 加入手続き", "R7.9"] == "18.0%"
     assert frame.loc["(小) 加入手続き", "R7.10"] == "50.0%"
     # The year to date still sums the other months: the empty month adds nothing.
-    assert frame.loc["(倒) 加入手続き", "期間集計 R7.4~R7.10"] != ""
-    assert set(frame.loc["(倒) 解約手続き"]) == {""}
+    assert frame.loc["(倒) 加入手続き", "期間集計 R7.4~R7.10"] not in ("", "—")
+    assert set(frame.loc["(倒) 解約手続き"]) == {"—"}
 
 
 def test_overview_has_no_rate_and_no_status_for_a_total_of_0(zero_app: AppTest) -> None:

@@ -9,12 +9,14 @@ import polars as pl
 import pytest
 
 from kyosai.calendar import month_label, months_between
-from kyosai.catalog import Event
+from kyosai.catalog import Event, default_catalog
 from kyosai.chart_png import chart_to_png
-from kyosai.charts import EMPTY_MESSAGE, trend_chart
+from kyosai.charts import EMPTY_MESSAGE, catalog_trend_chart, procedure_looks, trend_chart
+from kyosai.committee import CommitteeChoice, committee
 from kyosai.percent import format_tenths, rate_tenths
 
 LABELS = ("(小) 加入手続き", "(倒) 保全手続き")
+TODAY = date(2025, 12, 10)
 DEADLINES = [(date(2024, 3, 1), "取組期限 令和5年度末"), (date(2026, 3, 1), "取組期限 令和7年度末")]
 
 
@@ -208,3 +210,52 @@ def test_chart_to_png_returns_png_bytes() -> None:
     assert len(png) > 1000
     # "container" width cannot be measured outside a browser, so export gives it a real width.
     assert int.from_bytes(png[16:20], "big") > 900
+
+
+def _procedure_colours(spec: dict[str, Any]) -> dict[str, str]:
+    line = next(layer for layer in _layers(spec) if layer.get("mark", {}).get("type") == "line")
+    scale = line["encoding"]["color"]["scale"]
+    return dict(zip(scale["domain"], scale["range"], strict=True))
+
+
+def test_a_procedure_keeps_its_colour_whichever_others_are_shown() -> None:
+    catalog = default_catalog()
+    looks = procedure_looks(catalog)
+    both = _series()
+    alone = both.filter(pl.col("series_label") == "(倒) 保全手続き")
+    for series in (both, alone):
+        spec = catalog_trend_chart(series, catalog, ["tosan_hozen"], title="t").to_dict()
+        assert _procedure_colours(spec)["(倒) 保全手続き"] == looks["(倒) 保全手続き"][0]
+    assert len({colour for colour, _ in looks.values()}) == len(looks)
+    assert len({shape for _, shape in looks.values()}) == len(looks)  # for grey-scale prints
+
+
+def test_the_x_axis_is_titled_by_the_grain() -> None:
+    spec = trend_chart(_series(), target=0.2, deadlines=[], events=[], x_title="年度").to_dict()
+    line = next(layer for layer in _layers(spec) if layer.get("mark", {}).get("type") == "line")
+    assert line["encoding"]["x"]["axis"]["title"] == "年度"
+
+
+def test_stacked_event_labels_are_a_line_apart_in_pixels_and_haloed() -> None:
+    events = [_event(date(2025, 9, 1), "一つ目"), _event(date(2025, 9, 1), "二つ目")]
+    spec = trend_chart(_series(), target=0.2, deadlines=DEADLINES, events=events).to_dict()
+    texts = [layer for layer in _layers(spec) if layer.get("mark", {}).get("type") == "text"]
+    labels = [t for t in texts if t["encoding"].get("text", {}).get("field") == "label"]
+    rows = spec["datasets"][labels[-1]["data"]["name"]]
+    offsets = sorted(row["offset"] for row in rows if row["label"] in ("一つ目", "二つ目"))
+    assert offsets[1] - offsets[0] >= 18  # a 14 px label never overlaps the next
+    # Every label is drawn twice, placed alike: a white outline first, then the text.
+    halo, label = labels[-2], labels[-1]
+    assert halo["mark"]["stroke"] == "white"
+    assert {k: v for k, v in halo["mark"].items() if not k.startswith("stroke")} == label["mark"]
+
+
+def test_committee_charts_share_one_y_scale(sample_con: Any) -> None:
+    model = committee(sample_con, default_catalog(), CommitteeChoice(("shokibo", "tosan")), TODAY)
+    domains = []
+    for chart in model.charts:
+        line = next(
+            layer for layer in chart.spec["layer"] if layer.get("mark", {}).get("type") == "line"
+        )
+        domains.append(line["encoding"]["y"]["scale"]["domain"])
+    assert len(domains) == 2 and domains[0] == domains[1]

@@ -65,7 +65,7 @@ def test_rate_table_cells_equal_the_rates_module(sample_con: duckdb.DuckDBPyConn
         assert shown[0] == record["row_label"]
         for column, index in enumerate(order, start=1):
             tenths = record[result.keys[index]]
-            assert shown[column] == format_tenths(tenths)
+            assert shown[column] == (format_tenths(tenths) or "—")
             assert table.met[table.rows.index(shown)][column] == (
                 tenths is not None and tenths >= target
             )

@@ -26,7 +26,9 @@ TODAY = date(2025, 12, 10)
 def test_overview_cards_and_scorecard(sample_con: duckdb.DuckDBPyConnection) -> None:
     screen = screens.overview(views.overview(sample_con, CATALOG, TODAY))
     assert screen.kpi_cards.count('<div class="kpi">') == 4
-    assert '<div class="delta up">▲ ' in screen.kpi_cards
+    assert '<div class="delta up">前四半期比 ▲ ' in screen.kpi_cards
+    assert '<div class="month">R7.9 の利用率</div>' in screen.kpi_cards
+    assert "（年度累計 R7.4~R7.9 34.5%で判定）" in screen.kpi_cards
     (table,) = read_tables(screen.scorecard_html, "scorecard")
     assert len(table.rows) == 7 and table.headers[-1] == "推移（直近24か月）"
     images = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', screen.scorecard_html)

@@ -7,9 +7,11 @@ from datetime import date
 import duckdb
 import pytest
 
-from kyosai import views
+from kyosai import store, views
 from kyosai.catalog import default_catalog
+from kyosai.ingest.parse import parse_upload
 from kyosai.periods import Grain
+from tests.quarter_files import long_xlsx, quarter_counts
 
 CATALOG = default_catalog()
 TODAY = date(2025, 12, 10)
@@ -62,14 +64,17 @@ def test_filter_options_of_an_empty_store(empty_con: duckdb.DuckDBPyConnection) 
 def test_overview_judges_each_procedure_with_data(sample_con: duckdb.DuckDBPyConnection) -> None:
     model = views.overview(sample_con, CATALOG, TODAY)
     assert model.freshness.latest_label == "R7.9" and model.freshness.is_sample
-    assert [k.label for k in model.kpis] == [
-        "(小) 加入手続き（R7.9）",
-        "(小) 保全手続き（R7.9）",
-        "(倒) 加入手続き（R7.9）",
-        "(倒) 保全手続き（R7.9）",
+    assert [(k.label, k.month) for k in model.kpis] == [
+        ("(小) 加入手続き", "R7.9"),
+        ("(小) 保全手続き", "R7.9"),
+        ("(倒) 加入手続き", "R7.9"),
+        ("(倒) 保全手続き", "R7.9"),
     ]
     card = model.kpis[0]
     assert (card.value, card.status) == ("38.2%", "◎ 達成")
+    # The status is judged on the fiscal year to date, and the card says so.
+    assert card.basis == "年度累計 R7.4~R7.9 34.5%"
+    assert [name for name, _ in card.changes] == ["前四半期比", "前年同月比"]
     scorecard = model.scorecard
     assert scorecard.columns[:5] == ["制度", "対象手続", "取組期間", "利用目標", "対応状況"]
     assert scorecard["状況"].to_list().count("— データなし") == 3
@@ -109,7 +114,8 @@ def test_table_bytes_and_freshness_follow_the_filters(
     )
     model = views.table(sample_con, CATALOG, filters, TODAY)
     assert model.rates.labels == ["R6.4~R7.3"]
-    assert model.freshness.latest_label == "R7.3"
+    # 最新データ is the newest month in the database, not the end of the chosen period.
+    assert model.freshness.latest_label == "R7.9"
     assert model.file_stem == "online_rates_fy"
     assert model.csv_bytes.startswith("\ufeff制度,手続,R6.4~R7.3\n".encode())
     assert model.xlsx_bytes[:2] == b"PK"
@@ -132,3 +138,19 @@ def test_definitions_list_the_catalogue_and_every_upload(
     assert model.uploads.columns == list(views.DEFINITIONS_UPLOAD_COLUMNS)
     assert model.uploads["ファイル名"].to_list() == ["サンプルデータ"]
     assert all(e.when is None for e in model.undated_events)
+
+
+def test_a_card_leaves_out_a_comparison_without_data(
+    sample_con: duckdb.DuckDBPyConnection,
+) -> None:
+    # R7.10-R7.12 for every procedure: the three opened on 2025-09-22 have no month a year ago.
+    rows = parse_upload(long_xlsx(quarter_counts()), "q.xlsx", CATALOG, TODAY).rows
+    store.write_upload(sample_con, rows, file_name="q.xlsx", sha256="q", uploaded_by="t")
+    model = views.overview(sample_con, CATALOG, date(2026, 1, 15))
+    cards = {card.label: card for card in model.kpis}
+    new = cards["(小) 通算申出"]
+    # Its first quarter: no quarter before it either, so no comparison at all, no empty one.
+    assert new.month == "R7.12" and new.changes == ()
+    old = cards["(小) 加入手続き"]
+    assert [name for name, _ in old.changes] == ["前四半期比", "前年同月比"]
+    assert old.basis.startswith("年度累計 R7.4~R7.12 ")
