@@ -282,6 +282,16 @@ def trend_chart(
     return _configure(alt.LayerChart(layer=layers, **size), font, text_scale)
 
 
+def with_subtitle(spec: dict[str, Any], lines: Sequence[str]) -> dict[str, Any]:
+    """A copy of a chart's spec whose title carries these lines under it."""
+    title = spec.get("title", "")
+    text = title.get("text", "") if isinstance(title, dict) else title
+    return {
+        **spec,
+        "title": {"text": text, "subtitle": list(lines), "subtitleFontSize": 13, "anchor": "start"},
+    }
+
+
 def deadline_label(fiscal_year: int) -> str:
     """The label of a deadline rule, for example `取組期限 令和7年度末`."""
     return f"取組期限 {fiscal_year_label(fiscal_year)}末"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 
 import xlsxwriter
 
@@ -36,13 +37,17 @@ def csv_text(rows: list[list[str]]) -> str:
     return buffer.getvalue()
 
 
-def table_csv_bytes(table: RateTable) -> bytes:
-    """The rate table as CSV in UTF-8 with a BOM, so Excel opens the Japanese correctly."""
-    return csv_text(table_rows(table)).encode("utf-8-sig")
+def table_csv_bytes(table: RateTable, notes: Sequence[str] = ()) -> bytes:
+    """The rate table as CSV in UTF-8 with a BOM, so Excel opens the Japanese correctly; the
+    notes (the data's date, the sample note) first, a line each, then a blank line."""
+    head = [[note] for note in notes] + ([[]] if notes else [])
+    return csv_text(head + table_rows(table)).encode("utf-8-sig")
 
 
-def table_xlsx_bytes(table: RateTable, title: str) -> bytes:
-    """The rate table as an xlsx sheet: rates as numbers with a 0.0% format, 期間集計 merged."""
+def table_xlsx_bytes(table: RateTable, title: str, notes: Sequence[str] = ()) -> bytes:
+    """The rate table as an xlsx sheet: rates as numbers with a 0.0% format, 期間集計 merged,
+    the notes under the title, and a page set up to print (A4 landscape, one page wide, the
+    headings repeated, page numbers)."""
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
     sheet = workbook.add_worksheet("オンライン利用率")
@@ -57,7 +62,10 @@ def table_xlsx_bytes(table: RateTable, title: str) -> bytes:
     )
 
     sheet.write(0, 0, title, heading)
-    header_row = 2
+    note_format = workbook.add_format({"font_color": "#5C4400"})
+    for offset, note in enumerate(notes, start=1):
+        sheet.write_string(offset, 0, safe_text(note), note_format)
+    header_row = 2 + len(notes) + (1 if notes else 0)
     first_fy = next((i for i, p in enumerate(table.periods) if p.kind == "fy"), None)
     if first_fy is not None:
         fy_first_col, fy_last_col = 2 + first_fy, 1 + len(table.periods)
@@ -91,5 +99,10 @@ def table_xlsx_bytes(table: RateTable, title: str) -> bytes:
     sheet.set_column(1, 1, 30)
     sheet.set_column(2, 1 + len(table.periods), 11)
     sheet.freeze_panes(header_row + 1, 2)
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(header_row - 1, header_row)
+    sheet.set_footer("&R&P / &N")
     workbook.close()
     return buffer.getvalue()

@@ -152,6 +152,19 @@ def counts_freshness(counts: pl.DataFrame, today: date) -> Freshness:
     return freshness(bounds[1] if bounds else None, bool(counts["is_sample"].any()), today)
 
 
+def export_notes(fresh: Freshness, today: date) -> list[str]:
+    """What travels with every download: the data's date, the sample note, the day made."""
+    notes = [
+        f"最新データ {fresh.latest_label}（{fresh.latest_long}）"
+        if fresh.latest_label
+        else "データなし"
+    ]
+    if fresh.is_sample:
+        notes.append(SAMPLE_NOTICE)
+    notes.append(f"作成 {today:%Y-%m-%d}")
+    return notes
+
+
 def shown_freshness(con: duckdb.DuckDBPyConnection, shown: pl.DataFrame, today: date) -> Freshness:
     """The newest month in the database (not the end of the chosen period), and whether the
     figures shown include sample data."""
@@ -275,8 +288,8 @@ def table(
     return TableModel(
         freshness=fresh,
         rates=result,
-        csv_bytes=exports.table_csv_bytes(result),
-        xlsx_bytes=exports.table_xlsx_bytes(result, title),
+        csv_bytes=exports.table_csv_bytes(result, export_notes(fresh, today)),
+        xlsx_bytes=exports.table_xlsx_bytes(result, title, export_notes(fresh, today)),
         file_stem=f"online_rates_{filters.grain.value}",
     )
 

@@ -51,6 +51,9 @@ def parser() -> argparse.ArgumentParser:
         "--columns", choices=[g.value for g in Grain], default=Grain.QUARTER_END.value
     )
     table.add_argument("--format", choices=["csv", "text"], default="csv")
+    table.add_argument(
+        "--out", help="CSV ファイルに書き出す（Excel 用: BOM・最新データ・サンプルの注記つき）"
+    )
 
     importer = command("import", uploads.run_import, "件数ファイルを取り込む")
     importer.add_argument("files", nargs="+", metavar="FILE")

@@ -8,7 +8,7 @@ import unicodedata
 from datetime import date
 from pathlib import Path
 
-from kyosai import store
+from kyosai import store, views
 from kyosai.calendar import FiscalQuarter, MonthParseError, parse_fiscal_quarter
 from kyosai.catalog import default_catalog
 from kyosai.cli.common import (
@@ -21,7 +21,7 @@ from kyosai.cli.common import (
     say,
     say_problem,
 )
-from kyosai.exports import csv_text, table_rows
+from kyosai.exports import csv_text, table_csv_bytes, table_rows
 from kyosai.ingest import template_xlsx
 from kyosai.periods import Grain
 from kyosai.rates import rate_table
@@ -64,10 +64,21 @@ def _as_text(rows: list[list[str]]) -> str:
 
 
 def run_table(args: argparse.Namespace) -> int:
-    """Print the rate table (CSV or aligned text)."""
+    """Print the rate table (CSV or aligned text), or write it for Excel with --out."""
     with db_session(args.db) as con:
         counts = store.read_counts(con, ordered=False)
         table = rate_table(counts, default_catalog(), Grain(args.columns))
+        fresh = views.shown_freshness(con, counts, date.today())
+    if args.out:
+        # For Excel: a BOM, and the data's date and the sample note above the table.
+        data = table_csv_bytes(table, views.export_notes(fresh, date.today()))
+        try:
+            Path(args.out).write_bytes(data)
+        except OSError as error:
+            say_problem(f"{args.out}: 書き出せません（{error.strerror}）。")
+            return EXIT_INPUT_PROBLEM
+        say(str(args.out))
+        return EXIT_OK
     rows = table_rows(table)
     sys.stdout.write(printable(csv_text(rows) if args.format == "csv" else _as_text(rows)))
     return EXIT_OK

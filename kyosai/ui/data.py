@@ -17,7 +17,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 import duckdb
 import streamlit as st
 
-from kyosai import store, uploads, views
+from kyosai import charts, store, uploads, views
 from kyosai.calendar import FiscalQuarter
 from kyosai.catalog import default_catalog
 from kyosai.committee import CommitteeChoice, committee
@@ -163,9 +163,11 @@ def trend_png(con: duckdb.DuckDBPyConnection, today: date, filters: views.Filter
     # Imported here: vl-convert is only needed when someone asks for an image.
     from kyosai.chart_png import spec_to_png
 
-    spec = trends(filters).model.chart_spec
-    if spec is None:
+    model = trends(filters).model
+    if model.chart_spec is None:
         return None
+    # The picture carries the data's date and, while it holds sample data, the sample note.
+    spec = charts.with_subtitle(model.chart_spec, views.export_notes(model.freshness, today))
     with st.spinner("グラフの画像を作成しています…"):
         return spec_to_png(spec)
 

@@ -18,6 +18,7 @@ import pytest
 
 from kyosai import store
 from kyosai.catalog import default_catalog
+from kyosai.charts import with_subtitle
 from kyosai.exports import (
     PERIOD_GROUP_HEADING,
     safe_text,
@@ -251,3 +252,50 @@ def test_hostile_names_are_neutralised_in_csv_and_xlsx() -> None:
     for r in range(4, sheet.max_row + 1):
         assert sheet.cell(r, 1).data_type == "s"
         assert sheet.cell(r, 2).data_type == "s"
+
+
+# --- what travels with an export ------------------------------------------------------------
+
+NOTES = ["最新データ R7.9（令和7年9月）", "表示中の数値には「サンプルデータ」…", "作成 2026-12-01"]
+
+
+def test_xlsx_carries_the_notes_and_prints_on_a4_landscape_one_page_wide(
+    sample_con: duckdb.DuckDBPyConnection,
+) -> None:
+    data = table_xlsx_bytes(sample_table(sample_con), "オンライン利用率", NOTES)
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert sheet is not None
+    assert [sheet.cell(row, 1).value for row in (2, 3, 4)] == NOTES
+    header_row = HEADER_ROW + len(NOTES) + 1
+    assert sheet.cell(header_row, 1).value == "制度"
+    assert sheet.page_setup.orientation == "landscape"
+    assert sheet.page_setup.paperSize == 9  # A4
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    # fitToWidth absent means 1 in OOXML (xlsxwriter leaves the default out); 0 tall = any.
+    assert (sheet.page_setup.fitToWidth or 1, sheet.page_setup.fitToHeight) == (1, 0)
+    assert sheet.print_title_rows == f"{header_row - 1}:{header_row}"
+    assert "&P / &N" in sheet.oddFooter.right.text
+
+
+def test_cli_table_out_writes_the_csv_for_excel_and_stdout_stays_plain(
+    sample_con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    db = tmp_path / "cli.duckdb"
+    out = tmp_path / "集計表.csv"
+    plain = cli_csv(db)
+    assert plain.startswith("制度,手続,")
+    written = cli_csv(db, "--out", str(out))
+    assert written.strip() == str(out)
+    data = out.read_bytes()
+    assert data.startswith(BOM)
+    lines = data.decode("utf-8-sig").splitlines()
+    assert lines[0] == "最新データ R7.9（令和7年9月）"
+    assert lines[1].startswith("表示中の数値には「サンプルデータ」")
+    assert lines[2].startswith("作成 ")
+    assert "\n".join(lines[4:]) + "\n" == plain
+
+
+def test_a_chart_picture_carries_the_notes_under_its_title() -> None:
+    spec = with_subtitle({"title": "オンライン利用率の推移", "layer": []}, NOTES)
+    assert spec["title"]["text"] == "オンライン利用率の推移"
+    assert spec["title"]["subtitle"] == NOTES

@@ -117,7 +117,12 @@ def test_table_bytes_and_freshness_follow_the_filters(
     # 最新データ is the newest month in the database, not the end of the chosen period.
     assert model.freshness.latest_label == "R7.9"
     assert model.file_stem == "online_rates_fy"
-    assert model.csv_bytes.startswith("\ufeff制度,手続,R6.4~R7.3\n".encode())
+    # The data's date, the sample note and the day made travel with the download, then the table.
+    lines = model.csv_bytes.decode("utf-8-sig").splitlines()
+    assert lines[0] == "最新データ R7.9（令和7年9月）"
+    assert lines[1].startswith("表示中の数値には「サンプルデータ」")
+    assert lines[2] == f"作成 {TODAY:%Y-%m-%d}" and lines[3] == ""
+    assert lines[4] == "制度,手続,R6.4~R7.3"
     assert model.xlsx_bytes[:2] == b"PK"
 
 
