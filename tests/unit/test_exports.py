@@ -273,7 +273,7 @@ def test_xlsx_carries_the_notes_and_prints_on_a4_landscape_one_page_wide(
     assert sheet.sheet_properties.pageSetUpPr.fitToPage
     # fitToWidth absent means 1 in OOXML (xlsxwriter leaves the default out); 0 tall = any.
     assert (sheet.page_setup.fitToWidth or 1, sheet.page_setup.fitToHeight) == (1, 0)
-    assert sheet.print_title_rows == f"{header_row - 1}:{header_row}"
+    assert sheet.print_title_rows == f"${header_row - 1}:${header_row}"
     assert "&P / &N" in sheet.oddFooter.right.text
 
 
