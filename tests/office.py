@@ -30,6 +30,17 @@ def soffice() -> str:
     pytest.skip(MISSING_OFFICE_REASON)
 
 
+def require_tool(name: str, package: str) -> str:
+    """A command-line tool of the office or PDF stack; skipped (failed in CI) where missing."""
+    found = shutil.which(name)
+    if found is not None:
+        return found
+    reason = f"{name} is not installed: apt-get install {package} to run this test"
+    if os.environ.get("KYOSAI_REQUIRE_OFFICE") == "1":
+        pytest.fail(f"{reason}; KYOSAI_REQUIRE_OFFICE=1 is set", pytrace=False)
+    pytest.skip(reason)
+
+
 def convert(data: bytes, suffix: str, target: str) -> bytes:
     """`data` (a file ending in `suffix`) converted by LibreOffice to `target` (`xls`, `ods`…)."""
     executable = soffice()
