@@ -122,9 +122,13 @@ def _deadline_layers(
     top: float,
     taken: dict[date, int],
 ) -> list[alt.Chart]:
+    def below(period: date) -> int:
+        return max(taken.get(period, 0), 1 if taken else 0)
+
     rows = [
-        # Below the event labels of the same period, which would otherwise sit on it.
-        {"x": snapped.isoformat(), "label": label, "offset": 4 + LABEL_STEP * taken.get(snapped, 0)}
+        # Below the event labels of its period, and below the first row of event labels
+        # anywhere, which run sideways from their own period into this one.
+        {"x": snapped.isoformat(), "label": label, "offset": 4 + LABEL_STEP * below(snapped)}
         for when, label in deadlines
         if (snapped := _snap(when, starts, last_end)) is not None
     ]

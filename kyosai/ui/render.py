@@ -40,7 +40,7 @@ TABLE_STYLE = """
 .kt td.scheme {font-weight: 700; background: #f2f5f9; vertical-align: top;}
 .kt table.scorecard {font-size: .8rem;}
 .kt table.scorecard th, .kt table.scorecard td {padding: .25rem .4rem;}
-.kt table.scorecard th {white-space: normal;}
+.kt table.scorecard th {white-space: normal; min-width: 3.6em;}
 .kt table.scorecard td.scheme {white-space: normal; min-width: 5.5rem;}
 .kt table.log td {white-space: normal;}
 .kt img.spark {display: block;}
