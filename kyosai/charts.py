@@ -179,7 +179,7 @@ def _event_layers(
         dx=alt.expr("datum.right ? -10 : 10"),
         color="#5b2371",
         baseline="middle",
-        limit=320,
+        limit=460,
     )
     # Offsets in pixels from the top of the plot: the stack keeps its spacing at any height.
     y, offset = alt.datum(top), alt.YOffset("offset:Q", scale=None)
