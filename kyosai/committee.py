@@ -6,7 +6,7 @@ projected and what is handed out are the same figures.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -16,6 +16,7 @@ import polars as pl
 from kyosai import charts, store
 from kyosai.calendar import month_label, month_label_long
 from kyosai.catalog import Catalog, in_catalog_order
+from kyosai.outlook import outlook_line, outlooks
 from kyosai.percent import format_points, format_target, format_tenths, tenths_expr
 from kyosai.periods import Grain
 from kyosai.rates import RateTable, rate_table, trend_series
@@ -76,6 +77,7 @@ class CommitteeModel:
     rates: RateTable
     charts: list[SchemeChart]
     monthly: pl.DataFrame
+    outlook: list[tuple[str, str]] = field(default_factory=list)  # (row label, 見通し line)
 
 
 # Chart text on the projected page, against the pages read at a desk.
@@ -161,4 +163,8 @@ def committee(
         rates=table,
         charts=scheme_charts,
         monthly=_monthly(counts, catalog),
+        outlook=[
+            (catalog.row_label(item.procedure_id), outlook_line(item))
+            for item in outlooks(counts, catalog)
+        ],
     )

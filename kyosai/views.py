@@ -12,6 +12,7 @@ import polars as pl
 from kyosai import charts, exports, store
 from kyosai.calendar import add_months, month_label, month_label_long, month_start, months_between
 from kyosai.catalog import DATA_DIR, Catalog, Event
+from kyosai.outlook import outlook_line, outlooks
 from kyosai.percent import format_points, format_tenths
 from kyosai.periods import Grain
 from kyosai.rates import RateTable, data_range, rate_table, trend_series
@@ -90,6 +91,7 @@ class OverviewModel:
     kpis: list[Kpi]
     scorecard: pl.DataFrame
     targets: list[float]  # each scorecard row's target rate, for its trend line
+    outlook: list[tuple[str, str]] = field(default_factory=list)  # (row label, 見通し line)
 
 
 @dataclass(frozen=True)
@@ -239,7 +241,11 @@ def overview(con: duckdb.DuckDBPyConnection, catalog: Catalog, today: date) -> O
             )
     scorecard = pl.DataFrame(rows, schema_overrides={"推移": pl.List(pl.Float64)})
     targets = [procedure.target for procedure in catalog.procedures]
-    return OverviewModel(counts_freshness(counts, today), kpis, scorecard, targets)
+    outlook = [
+        (catalog.row_label(item.procedure_id), outlook_line(item))
+        for item in outlooks(counts, catalog)
+    ]
+    return OverviewModel(counts_freshness(counts, today), kpis, scorecard, targets, outlook)
 
 
 def _chosen_counts(

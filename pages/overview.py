@@ -10,6 +10,7 @@ st.title("概要")
 screen = data.overview()
 render.as_of(screen.model.freshness)
 render.kpi_cards(screen.kpi_cards)
+render.outlook(screen.model.outlook)
 st.subheader("スコアカード")
 render.html_table(screen.scorecard_html)
 st.caption(

@@ -55,6 +55,9 @@ def parser() -> argparse.ArgumentParser:
         "--out", help="CSV ファイルに書き出す（Excel 用: BOM・最新データ・サンプルの注記つき）"
     )
 
+    outlook = command("outlook", tables.run_outlook, "今年度の見通し（目標に届くか）を出力する")
+    outlook.add_argument("--format", choices=["csv", "text"], default="csv")
+
     importer = command("import", uploads.run_import, "件数ファイルを取り込む")
     importer.add_argument("files", nargs="+", metavar="FILE")
     importer.add_argument("--dry-run", action="store_true", help="確認内容だけを表示し、登録しない")

@@ -1,4 +1,4 @@
-"""Commands that create the DB or write figures out: init, table, template and export."""
+"""Commands that create the DB or write figures out: init, table, outlook, template, export."""
 
 from __future__ import annotations
 
@@ -8,9 +8,17 @@ import unicodedata
 from datetime import date
 from pathlib import Path
 
+import polars as pl
+
 from kyosai import store, views
-from kyosai.calendar import FiscalQuarter, MonthParseError, parse_fiscal_quarter
-from kyosai.catalog import default_catalog
+from kyosai.calendar import (
+    FiscalQuarter,
+    MonthParseError,
+    fiscal_year_label,
+    month_label,
+    parse_fiscal_quarter,
+)
+from kyosai.catalog import Catalog, default_catalog
 from kyosai.cli.common import (
     EXIT_INPUT_PROBLEM,
     EXIT_OK,
@@ -23,6 +31,8 @@ from kyosai.cli.common import (
 )
 from kyosai.exports import csv_text, table_csv_bytes, table_rows
 from kyosai.ingest import template_xlsx
+from kyosai.outlook import outlooks
+from kyosai.percent import format_tenths_number
 from kyosai.periods import Grain
 from kyosai.rates import rate_table
 from kyosai.store import backups
@@ -121,4 +131,55 @@ def run_export(args: argparse.Namespace) -> int:
         say_problem(f"{out}: 書き出せません（{error.strerror}）。")
         return EXIT_INPUT_PROBLEM
     say(str(out))
+    return EXIT_OK
+
+
+OUTLOOK_HEADER = [
+    "制度",
+    "手続",
+    "年度",
+    "基準月",
+    "年度累計",
+    "残り月数",
+    "見込み",
+    "利用目標",
+    "必要オンライン件数",
+    "月あたり",
+]
+
+
+def outlook_rows(counts: pl.DataFrame, catalog: Catalog) -> list[list[str]]:
+    """The outlook of every procedure in catalogue order, as the CSV's text cells."""
+    found = {item.procedure_id: item for item in outlooks(counts, catalog)}
+    rows = [list(OUTLOOK_HEADER)]
+    for procedure in catalog.procedures:
+        names = [catalog.scheme(procedure.scheme_id).name, procedure.name]
+        target = format_tenths_number(procedure.target_tenths)
+        item = found.get(procedure.procedure_id)
+        if item is None:
+            rows.append([*names, "", "", "", "", "", target, "", ""])
+            continue
+        done = item.remaining_months == 0
+        rows.append(
+            [
+                *names,
+                fiscal_year_label(item.fiscal_year),
+                month_label(item.as_of),
+                format_tenths_number(item.ytd_tenths),
+                str(item.remaining_months),
+                format_tenths_number(item.projected_tenths),
+                target,
+                "" if done else str(item.needed),
+                "" if done or item.per_month is None else str(item.per_month),
+            ]
+        )
+    return rows
+
+
+def run_outlook(args: argparse.Namespace) -> int:
+    """Print each procedure's outlook for the fiscal year (CSV or aligned text)."""
+    with db_session(args.db) as con:
+        counts = store.read_counts(con, ordered=False)
+    rows = outlook_rows(counts, default_catalog())
+    sys.stdout.write(printable(csv_text(rows) if args.format == "csv" else _as_text(rows)))
     return EXIT_OK

@@ -11,6 +11,7 @@ import streamlit as st
 from kyosai.calendar import add_months, month_label, month_label_long
 from kyosai.committee import CommitteeChoice
 from kyosai.exports import XLSX_MIME
+from kyosai.outlook import ASSUMPTIONS
 from kyosai.status import LOOKS
 from kyosai.ui.screens import CommitteeScreen
 from kyosai.views import SAMPLE_NOTICE
@@ -44,6 +45,7 @@ STYLE = """
 .kc .card b {font-size: 1.15em;}
 @CARD_COLOURS@
 .kc .note {font-size: clamp(.8rem, .85vw, 1rem); color: #333;}
+.kc ul.outlook {font-size: clamp(.85rem, 1vw, 1.25rem); margin: .2rem 0 .4rem 1.2rem;}
 /* On a wide screen the scorecard and the status sit side by side, so the rate table starts
    on the first screen at 1920 x 1080. */
 @media (min-width: 1500px) {
@@ -163,7 +165,19 @@ def tables(screen: CommitteeScreen) -> None:
         '<div class="kc"><h2 class="pagebreak">オンライン利用率</h2>'
         + screen.rates_html
         + '<p class="note">R5.9 等は各月の値、期間集計は年度ごとに期間内の件数を合計して算出。'
-        "0.1% 未満を四捨五入。緑・太字は利用目標以上。</p></div>"
+        "0.1% 未満を四捨五入。緑・太字は利用目標以上。</p>"
+        + _outlook_html(screen.model.outlook)
+        + "</div>"
+    )
+
+
+def _outlook_html(lines: list[tuple[str, str]]) -> str:
+    if not lines:
+        return ""
+    items = "".join(f"<li><b>{escape(label)}</b>: {escape(line)}</li>" for label, line in lines)
+    return (
+        f'<h2>今年度の見通し</h2><ul class="outlook">{items}</ul>'
+        f'<p class="note">{escape(ASSUMPTIONS)}</p>'
     )
 
 

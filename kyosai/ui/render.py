@@ -9,6 +9,7 @@ import streamlit as st
 
 from kyosai.exports import XLSX_MIME
 from kyosai.literal import markdown_literal
+from kyosai.outlook import ASSUMPTIONS
 from kyosai.ui.screens import DefinitionsScreen
 from kyosai.views import SAMPLE_NOTICE, Freshness, TableModel
 
@@ -64,6 +65,19 @@ def as_of(freshness: Freshness, *, nothing_chosen: bool = False) -> None:
     )
     if freshness.is_sample:
         st.warning(SAMPLE_NOTICE, icon="⚠️")
+
+
+def outlook(lines: list[tuple[str, str]]) -> None:
+    """今年度の見通し: one line per procedure, and the assumptions in one sentence."""
+    if not lines:
+        return
+    st.subheader("今年度の見通し")
+    st.markdown(
+        "\n".join(
+            f"- **{markdown_literal(label)}**: {markdown_literal(line)}" for label, line in lines
+        )
+    )
+    st.caption(ASSUMPTIONS)
 
 
 def kpi_cards(cards_html: str) -> None:

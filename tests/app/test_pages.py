@@ -220,3 +220,14 @@ def test_trend_figures_table_on_request(app: AppTest) -> None:
     row = points[(points["手続"] == "(小) 加入手続き") & (points["期間"] == "R7.9")].iloc[0]
     assert row["オンライン利用率"] == "38.2%"
     assert round(1000 * row["オンライン件数"] / row["全体件数"]) == 382
+
+
+def test_overview_states_each_outlook_and_its_assumptions(app: AppTest) -> None:
+    assert "今年度の見通し" in [s.value for s in app.subheader]
+    lines = next(m.value for m in app.markdown if "見込み" in m.value)
+    # As shown: the Markdown escapes of literal text taken out.
+    shown = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", lines)
+    assert "- **(小) 加入手続き**: 見込み 35.2%（見込み達成）" in shown
+    assert "(倒) 加入手続き**: 見込み 18.1% — 目標まで残り6か月で" in shown
+    assert shown.count("\n- ") == 3  # the four procedures with counts this year
+    assert any(c.value.startswith("見込みは、年度の残りの月の全体件数を") for c in app.caption)
