@@ -259,7 +259,9 @@ def test_upload_filled_template(page: Page, fresh_app_server: AppServer, tmp_pat
         page.get_by_role("button", name="CSV をダウンロード").click()
     csv_text = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
     rows = list(csv.reader(io.StringIO(csv_text)))
-    header = rows[0]
+    # The data's date travels with the download, above the table.
+    assert rows[0] == ["最新データ R7.12（令和7年12月）"], rows[:3]
+    header = next(row for row in rows if row[:1] == ["制度"])
     assert NEW_COLUMN in header, header
     checked = next(r for r in rows if r[:2] == [CHECKED_ROW[0], CHECKED_ROW[1]])
     assert checked[header.index(NEW_COLUMN)] == expected.removesuffix("%")

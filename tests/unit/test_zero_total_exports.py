@@ -32,8 +32,11 @@ def zero_con(db_path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def csv_rows(text: str) -> dict[tuple[str, str], dict[str, str]]:
-    """A rate-table CSV as {(制度, 手続): {column: cell}}."""
-    header, *rows = csv.reader(io.StringIO(text))
+    """A rate-table CSV as {(制度, 手続): {column: cell}}, past the notes above the table."""
+    lines = list(csv.reader(io.StringIO(text)))
+    start = next(i for i, row in enumerate(lines) if row[:1] == ["制度"])
+    assert lines[0][0].startswith("最新データ ") and lines[start - 1] == []
+    header, *rows = lines[start:]
     return {(row[0], row[1]): dict(zip(header, row, strict=True)) for row in rows}
 
 
@@ -53,9 +56,11 @@ def test_table_xlsx_leaves_the_cell_blank(zero_con: duckdb.DuckDBPyConnection) -
     model = views.table(zero_con, default_catalog(), MONTHLY, TODAY)
     sheet = openpyxl.load_workbook(io.BytesIO(model.xlsx_bytes)).active
     assert sheet is not None
-    header = [cell.value for cell in sheet[3]]
+    # The heading row comes after the title and the notes under it.
+    at = next(row[0].row for row in sheet.iter_rows() if row[0].value == "制度")
+    header = [cell.value for cell in sheet[at]]
     column = header.index("R7.10") + 1
-    rows = {(r[0].value, r[1].value): r for r in sheet.iter_rows(min_row=4)}
+    rows = {(r[0].value, r[1].value): r for r in sheet.iter_rows(min_row=at + 1)}
     assert rows[("中小企業倒産防止共済", "加入関係手続")][column - 1].value is None
     assert rows[("小規模企業共済", "加入関係手続")][column - 1].value == 0.5
     assert all(c.value is None for c in rows[("中小企業倒産防止共済", "解約関係手続")][2:])
