@@ -16,7 +16,7 @@ import polars as pl
 from kyosai import charts, store
 from kyosai.calendar import month_label, month_label_long
 from kyosai.catalog import Catalog, in_catalog_order
-from kyosai.outlook import outlook_line, outlooks
+from kyosai.outlook import Outlook, outlook_line, outlooks
 from kyosai.percent import format_points, format_target, format_tenths, tenths_expr
 from kyosai.periods import Grain
 from kyosai.rates import RateTable, rate_table, trend_series
@@ -77,7 +77,12 @@ class CommitteeModel:
     rates: RateTable
     charts: list[SchemeChart]
     monthly: pl.DataFrame
-    outlook: list[tuple[str, str]] = field(default_factory=list)  # (row label, 見通し line)
+    outlook_items: list[tuple[str, Outlook]] = field(default_factory=list)  # (row label, …)
+
+    @property
+    def outlook(self) -> list[tuple[str, str]]:
+        """Each procedure's 見通し line, by its row label."""
+        return [(label, outlook_line(item)) for label, item in self.outlook_items]
 
 
 # Chart text on the projected page, against the pages read at a desk.
@@ -163,8 +168,7 @@ def committee(
         rates=table,
         charts=scheme_charts,
         monthly=_monthly(counts, catalog),
-        outlook=[
-            (catalog.row_label(item.procedure_id), outlook_line(item))
-            for item in outlooks(counts, catalog)
+        outlook_items=[
+            (catalog.row_label(item.procedure_id), item) for item in outlooks(counts, catalog)
         ],
     )

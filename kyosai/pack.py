@@ -14,26 +14,27 @@ from typing import Any
 import duckdb
 import polars as pl
 import xlsxwriter
-from xlsxwriter.worksheet import Worksheet
 
 from kyosai import chart_png, charts
 from kyosai.calendar import month_label
 from kyosai.catalog import Catalog
 from kyosai.committee import CommitteeChoice, CommitteeModel, committee
 from kyosai.exports import PERIOD_GROUP_HEADING
+from kyosai.pack_format import Formats, heading, page_setup
+from kyosai.pack_outlook import OUTLOOK_SHEET, write_outlook
 from kyosai.status import LOOKS, Status, legend, status_text
 from kyosai.uploads import SHA_COLUMN, upload_log
-from kyosai.views import SAMPLE_NOTICE, definitions_text
+from kyosai.views import definitions_text
 
-SHEETS = ("スコアカード", "利用率", "月次件数", "定義", "グラフ", "取込の記録")
-SCORECARD_SHEET, RATES_SHEET, MONTHLY_SHEET, DEFINITIONS_SHEET, CHARTS_SHEET, UPLOADS_SHEET = SHEETS
+SHEETS = ("スコアカード", "利用率", OUTLOOK_SHEET, "月次件数", "定義", "グラフ", "取込の記録")
+SCORECARD_SHEET, RATES_SHEET, _, MONTHLY_SHEET, DEFINITIONS_SHEET, CHARTS_SHEET, UPLOADS_SHEET = (
+    SHEETS
+)
 RATE_NOTE = (
     "オンライン利用率 ＝ Σオンライン件数 ÷ Σ全体件数（期間内の各月の件数を合計してから割る。"
     "各月の率の平均ではない）。0.1% 単位で四捨五入。R7.9 などは単月の値、期間集計は年度"
     "（4月〜翌3月）ごとの集計。空欄はデータなし。太字・網掛けは利用目標以上。"
 )
-MET_FILL = LOOKS[Status.MET].fill
-HEADER_FILL = "#DDEBF7"
 # A4 landscape with 1.8 cm margins leaves about 26 cm of width, ~980 px at 96 dpi.
 CHART_WIDTH_PX = 980
 DEFAULT_ROW_PX = 20
@@ -60,73 +61,9 @@ def _png_size(png: bytes) -> tuple[int, int, float, float]:
     return width, height, dpi_x, dpi_y
 
 
-class _Formats:
-    """The cell formats of the pack, made once per workbook."""
-
-    def __init__(self, book: xlsxwriter.Workbook) -> None:
-        self.title = book.add_format({"bold": True, "font_size": 16})
-        self.heading = book.add_format({"bold": True, "font_size": 12})
-        self.note = book.add_format({"italic": True, "font_color": "#444444"})
-        self.warning = book.add_format({"bold": True, "font_color": "#9C0006"})
-        self.wrap_note = book.add_format({"font_color": "#444444", "text_wrap": True})
-        self.header = book.add_format(
-            {
-                "bold": True,
-                "bg_color": HEADER_FILL,
-                "border": 1,
-                "align": "center",
-                "valign": "vcenter",
-                "text_wrap": True,
-            }
-        )
-        self.text = book.add_format({"border": 1, "valign": "vcenter"})
-        self.wrap = book.add_format({"border": 1, "valign": "vcenter", "text_wrap": True})
-        self.merged = book.add_format({"border": 1, "valign": "vcenter", "align": "center"})
-        self.center = book.add_format({"border": 1, "align": "center", "valign": "vcenter"})
-        self.count = book.add_format({"border": 1, "num_format": "#,##0"})
-        self.integer = book.add_format({"border": 1, "num_format": "0", "align": "center"})
-        self.percent = book.add_format({"border": 1, "num_format": "0.0%"})
-        self.met = book.add_format(
-            {"border": 1, "num_format": "0.0%", "bold": True, "bg_color": MET_FILL}
-        )
-        # Light fills; the mark in the same cell carries the meaning in grey-scale.
-        self.status = {
-            look.css: book.add_format(
-                {"border": 1, "bold": True, "bg_color": look.fill, "align": "center"}
-            )
-            for look in LOOKS.values()
-        }
-        self.paragraph = book.add_format({"text_wrap": True, "valign": "top"})
-        self.paragraph_heading = book.add_format({"bold": True, "font_size": 12})
-
-
-def _page_setup(sheet: Worksheet, model: CommitteeModel, repeat_to: int | None) -> None:
-    # Printed as handed out at the committee: A4 landscape, one page wide, headings repeated.
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
-    sheet.set_margins(left=0.7, right=0.7, top=0.75, bottom=0.75)
-    if repeat_to is not None:
-        sheet.repeat_rows(0, repeat_to)
-    title = model.title.replace("&", "&&")
-    sheet.set_header(f"&L{title}&R{model.created_label}")
-    sheet.set_footer("&C&P / &N")
-
-
-def _heading(sheet: Worksheet, model: CommitteeModel, fmt: _Formats, subtitle: str) -> int:
-    """Title, as-of line and (for sample data) the caveat; returns the next free row."""
-    sheet.write_string(0, 0, f"{model.title}　{subtitle}" if subtitle else model.title, fmt.title)
-    latest = model.as_of_label or "なし"
-    sheet.write_string(1, 0, f"最新データ {latest}、作成 {model.created_label}", fmt.note)
-    if model.is_sample:
-        sheet.write_string(2, 0, SAMPLE_NOTICE, fmt.warning)
-        return 4
-    return 3
-
-
-def _write_scorecard(book: xlsxwriter.Workbook, model: CommitteeModel, fmt: _Formats) -> None:
+def _write_scorecard(book: xlsxwriter.Workbook, model: CommitteeModel, fmt: Formats) -> None:
     sheet = book.add_worksheet(SCORECARD_SHEET)
-    row = _heading(sheet, model, fmt, "")
+    row = heading(sheet, model, fmt, "")
     columns = list(model.scorecard.columns)
     header_row = row
     for col, name in enumerate(columns):
@@ -185,13 +122,13 @@ def _write_scorecard(book: xlsxwriter.Workbook, model: CommitteeModel, fmt: _For
     for col, width in enumerate(SCORECARD_WIDTHS):
         sheet.set_column(col, col, width)
     sheet.freeze_panes(header_row + 1, 0)
-    _page_setup(sheet, model, None)
+    page_setup(sheet, model, None)
 
 
-def _write_rates(book: xlsxwriter.Workbook, model: CommitteeModel, fmt: _Formats) -> None:
+def _write_rates(book: xlsxwriter.Workbook, model: CommitteeModel, fmt: Formats) -> None:
     sheet = book.add_worksheet(RATES_SHEET)
     table = model.rates
-    group_row = _heading(sheet, model, fmt, "オンライン利用率")
+    group_row = heading(sheet, model, fmt, "オンライン利用率")
     header_row = group_row + 1
     last_col = len(table.periods)
     fy_cols = [col for col, p in enumerate(table.periods, start=1) if p.kind == "fy"]
@@ -222,12 +159,12 @@ def _write_rates(book: xlsxwriter.Workbook, model: CommitteeModel, fmt: _Formats
     sheet.set_column(0, 0, 20)
     sheet.set_column(1, max(last_col, 1), 10.5)
     sheet.freeze_panes(header_row + 1, 1)
-    _page_setup(sheet, model, header_row)
+    page_setup(sheet, model, header_row)
 
 
-def _write_monthly(book: xlsxwriter.Workbook, model: CommitteeModel, fmt: _Formats) -> None:
+def _write_monthly(book: xlsxwriter.Workbook, model: CommitteeModel, fmt: Formats) -> None:
     sheet = book.add_worksheet(MONTHLY_SHEET)
-    header_row = _heading(sheet, model, fmt, "月次件数")
+    header_row = heading(sheet, model, fmt, "月次件数")
     headers = ["手続", "年月", "オンライン件数", "全体件数", "オンライン利用率"]
     for col, name in enumerate(headers):
         sheet.write_string(header_row, col, name, fmt.header)
@@ -245,7 +182,7 @@ def _write_monthly(book: xlsxwriter.Workbook, model: CommitteeModel, fmt: _Forma
     sheet.set_column(1, 1, 10)
     sheet.set_column(2, 4, 16)
     sheet.freeze_panes(header_row + 1, 0)
-    _page_setup(sheet, model, header_row)
+    page_setup(sheet, model, header_row)
 
 
 def definition_paragraphs(markdown: str) -> list[tuple[str, bool]]:
@@ -284,7 +221,7 @@ def _display_width(text: str) -> int:
 
 
 def _write_definitions(
-    book: xlsxwriter.Workbook, model: CommitteeModel, fmt: _Formats, definitions: str
+    book: xlsxwriter.Workbook, model: CommitteeModel, fmt: Formats, definitions: str
 ) -> None:
     sheet = book.add_worksheet(DEFINITIONS_SHEET)
     sheet.write_string(0, 0, "定義と出典", fmt.title)
@@ -300,12 +237,12 @@ def _write_definitions(
             sheet.set_row(row, 17 * lines)
         row += 1
     sheet.set_column(0, 0, DEFINITIONS_WIDTH)
-    _page_setup(sheet, model, None)
+    page_setup(sheet, model, None)
 
 
-def _write_charts(book: xlsxwriter.Workbook, model: CommitteeModel, fmt: _Formats) -> None:
+def _write_charts(book: xlsxwriter.Workbook, model: CommitteeModel, fmt: Formats) -> None:
     sheet = book.add_worksheet(CHARTS_SHEET)
-    row = _heading(sheet, model, fmt, "推移")
+    row = heading(sheet, model, fmt, "推移")
     breaks: list[int] = []
     last_col = 15
     if not model.charts:
@@ -334,11 +271,11 @@ def _write_charts(book: xlsxwriter.Workbook, model: CommitteeModel, fmt: _Format
         sheet.set_h_pagebreaks(breaks)
     # Images lie outside the used cells, so the print area is set to cover them.
     sheet.print_area(0, 0, max(row, 1), last_col)
-    _page_setup(sheet, model, None)
+    page_setup(sheet, model, None)
 
 
 def _write_uploads(
-    book: xlsxwriter.Workbook, model: CommitteeModel, fmt: _Formats, uploads: pl.DataFrame
+    book: xlsxwriter.Workbook, model: CommitteeModel, fmt: Formats, uploads: pl.DataFrame
 ) -> None:
     sheet = book.add_worksheet(UPLOADS_SHEET)
     sheet.write_string(0, 0, "取込の記録", fmt.title)
@@ -360,18 +297,19 @@ def _write_uploads(
     for col, width in enumerate(UPLOAD_WIDTHS.get(name, 12) for name in uploads.columns):
         sheet.set_column(col, col, width)
     sheet.freeze_panes(header_row + 1, 0)
-    _page_setup(sheet, model, header_row)
+    page_setup(sheet, model, header_row)
 
 
 def committee_pack_xlsx(model: CommitteeModel, uploads: pl.DataFrame, definitions: str) -> bytes:
-    """The committee pack as xlsx bytes: scorecard, rates, counts, definitions, charts, uploads
-    (the upload log as kyosai.uploads.upload_log lists it)."""
+    """The committee pack as xlsx bytes: scorecard, rates, 見通し, counts, definitions, charts
+    and uploads (the upload log as kyosai.uploads.upload_log lists it)."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
     book.set_properties({"title": model.title, "subject": "共済小委員会 資料（オンライン利用率）"})
-    fmt = _Formats(book)
+    fmt = Formats(book)
     _write_scorecard(book, model, fmt)
     _write_rates(book, model, fmt)
+    write_outlook(book, model, fmt)
     _write_monthly(book, model, fmt)
     _write_definitions(book, model, fmt, definitions)
     _write_charts(book, model, fmt)
