@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
@@ -15,6 +16,7 @@ from kyosai.calendar import (
     MonthParseError,
     add_months,
     fiscal_year_label,
+    month_label,
     month_start,
     parse_month,
 )
@@ -204,8 +206,11 @@ def trend_chart(
     y_top: float | None = None,
     x_title: str = "年月",
     text_scale: float = 1.0,
+    projections: Sequence[Projection] = (),
 ) -> alt.LayerChart:
     """Layered trend chart of rates per series with target band, deadline rules and events.
+
+    `projections` draw each series' 見通し as a dashed segment from its last point to March.
 
     `colours` fixes each series' (colour, shape), so a procedure looks the same on every page;
     `y_top` gives several charts one scale; `text_scale` enlarges the text for a projector.
@@ -224,10 +229,12 @@ def trend_chart(
     order = series.get_column("series_label").unique(maintain_order=True).to_list()
 
     # Vega cannot write 和暦, so the axis looks each tick up in a table built from the data.
-    lookup = json.dumps({s.isoformat(): labels[s] for s in starts}, ensure_ascii=False)
+    ends = sorted({p.to_month for p in projections} - set(starts))
+    labels |= {end: month_label(end) for end in ends}
+    lookup = json.dumps({s.isoformat(): labels[s] for s in starts + ends}, ensure_ascii=False)
     x_axis = alt.Axis(
         title=x_title,
-        values=[_utc(s) for s in _tick_starts(starts)],
+        values=[_utc(s) for s in _tick_starts(starts) + ends],
         labelExpr=f"{lookup}[utcFormat(datum.value, '%Y-%m-%d')] || ''",
         labelAngle=0,
         labelOverlap="greedy",
@@ -235,7 +242,7 @@ def trend_chart(
     )
     # Padding keeps the first and last points (and events on them) off the plot's edges.
     # A single period gets a month either side, or its domain would have no width.
-    lo, hi = starts[0], starts[-1]
+    lo, hi = starts[0], max([starts[-1], *ends])
     if lo == hi:
         lo, hi = add_months(lo, -1), add_months(hi, 1)
     x_scale = alt.Scale(type="utc", domain=[_utc(lo), _utc(hi)], padding=24)
@@ -247,9 +254,10 @@ def trend_chart(
     band = alt.Chart().mark_rect(color="#2ca02c", opacity=0.08)
     band = band.encode(y=alt.datum(target, scale=y_scale, axis=y_axis), y2=alt.datum(top))
     rule = alt.Chart().mark_rule(color=GREEN, strokeWidth=2).encode(y=alt.datum(target))
-    label = alt.Chart().mark_text(align="right", baseline="bottom", dx=-4, dy=-4, color=GREEN)
+    # At the left: the right end is where the 見込み labels of the projections land.
+    label = alt.Chart().mark_text(align="left", baseline="bottom", dx=4, dy=-4, color=GREEN)
     target_label = _with_halo(
-        label, y=alt.datum(target), x=alt.value("width"), text=alt.datum(target_text)
+        label, y=alt.datum(target), x=alt.value(0), text=alt.datum(target_text)
     )
 
     # Vega parses date-only ISO strings as UTC midnight; with a UTC scale and utcFormat the
@@ -282,8 +290,38 @@ def trend_chart(
     # Text last, over the lines: labels with a halo stay readable where a line crosses them.
     events_layers = _event_layers(events, starts, last_end, x_plain, top, stacked)
     layers += _deadline_layers(deadlines, starts, last_end, x_plain, top, stacked)
-    layers += events_layers + target_label
+    layers += _projection_layers(projections, x_plain, color) + events_layers + target_label
     return _configure(alt.LayerChart(layer=layers, **size), font, text_scale)
+
+
+@dataclass(frozen=True)
+class Projection:
+    """A series' 見通し: from its last shown point to the projected rate in March."""
+
+    series_label: str
+    from_month: date
+    from_rate: float
+    to_month: date
+    to_rate: float
+    label: str  # 見込み 35.2%
+
+
+def _projection_layers(
+    projections: Sequence[Projection], x: alt.X, color: alt.Color
+) -> list[alt.Chart]:
+    if not projections:
+        return []
+    rows = [
+        {"series_label": p.series_label, "x": month.isoformat(), "rate": rate}
+        | {"label": p.label if end else "", "end": end}
+        for p in projections
+        for month, rate, end in ((p.from_month, p.from_rate, False), (p.to_month, p.to_rate, True))
+    ]
+    base = alt.Chart(pl.DataFrame(rows)).encode(x=x, y=alt.Y("rate:Q"), color=color)
+    line = base.mark_line(strokeDash=[7, 5], strokeWidth=2.5).encode(detail="series_label:N")
+    ends = base.transform_filter("datum.end")
+    text = ends.mark_text(align="right", baseline="bottom", dx=-6, dy=-6)
+    return [line, *_with_halo(text, text="label:N")]
 
 
 def with_subtitle(spec: dict[str, Any], lines: Sequence[str]) -> dict[str, Any]:
@@ -311,6 +349,7 @@ def catalog_trend_chart(
     y_top: float | None = None,
     x_title: str = "年月",
     text_scale: float = 1.0,
+    projections: Sequence[Projection] = (),
 ) -> alt.LayerChart:
     """The trend chart of these procedures: the highest of their targets, their deadlines and
     the dated events that concern them, from the catalogue; each procedure in its own colour
@@ -327,6 +366,7 @@ def catalog_trend_chart(
         y_top=y_top,
         x_title=x_title,
         text_scale=text_scale,
+        projections=projections,
     )
 
 

@@ -256,6 +256,41 @@ def _chosen_counts(
     return chosen, store.read_counts(con, chosen, filters.first, filters.last, ordered=False)
 
 
+def _projections(
+    con: duckdb.DuckDBPyConnection,
+    catalog: Catalog,
+    chosen: list[str],
+    filters: Filters,
+    series: pl.DataFrame,
+) -> list[charts.Projection]:
+    """見通し to March, drawn from each line's last point when the lines reach the newest month
+    (monthly and quarter-end lines only: a March point means the same there)."""
+    latest = store.latest_month(con)
+    if latest is None or series.is_empty() or filters.grain not in (Grain.MONTH, Grain.QUARTER_END):
+        return []
+    if filters.last is not None and filters.last < latest:
+        return []
+    found = []
+    for item in outlooks(store.read_counts(con, chosen, ordered=False), catalog):
+        mine = series.filter(
+            (pl.col("procedure_id") == item.procedure_id) & (pl.col("period_start") == latest)
+        )
+        last_rate = mine["rate"][0] if not mine.is_empty() else None
+        if item.remaining_months == 0 or item.projected_tenths is None or last_rate is None:
+            continue
+        found.append(
+            charts.Projection(
+                series_label=catalog.row_label(item.procedure_id),
+                from_month=latest,
+                from_rate=float(last_rate),
+                to_month=add_months(latest, item.remaining_months),
+                to_rate=item.projected_tenths / 1000,
+                label=f"見込み {format_tenths(item.projected_tenths)}",
+            )
+        )
+    return found
+
+
 def trends(
     con: duckdb.DuckDBPyConnection, catalog: Catalog, filters: Filters, today: date
 ) -> TrendModel:
@@ -270,6 +305,7 @@ def trends(
             chosen,
             title="オンライン利用率の推移",
             x_title=charts.X_TITLES[filters.grain.value],
+            projections=_projections(con, catalog, chosen, filters, series),
         )
         if chosen
         else None

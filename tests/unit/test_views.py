@@ -159,3 +159,37 @@ def test_a_card_leaves_out_a_comparison_without_data(
     old = cards["(小) 加入手続き"]
     assert [name for name, _ in old.changes] == ["前四半期比", "前年同月比"]
     assert old.basis.startswith("年度累計 R7.4~R7.12 ")
+
+
+def _projection_rows(spec: dict) -> list[dict]:  # type: ignore[type-arg]
+    dashed = [
+        layer
+        for layer in spec["layer"]
+        if layer.get("mark", {}).get("type") == "line" and "strokeDash" in layer["mark"]
+    ]
+    return [row for layer in dashed for row in spec["datasets"][layer["data"]["name"]]]
+
+
+def test_monthly_trends_draw_the_outlook_to_march(sample_con: duckdb.DuckDBPyConnection) -> None:
+    model = views.trends(sample_con, CATALOG, views.Filters(grain=Grain.MONTH), TODAY)
+    assert model.chart_spec is not None
+    rows = _projection_rows(model.chart_spec)
+    mine = [row for row in rows if row["series_label"] == "(小) 加入手続き"]
+    assert [row["x"] for row in mine] == ["2025-09-01", "2026-03-01"]
+    assert mine[1]["label"] == "見込み 35.2%" and mine[1]["rate"] == 0.352
+    assert len({row["series_label"] for row in rows}) == 4  # the procedures with counts
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        views.Filters(grain=Grain.FISCAL_YEAR),
+        views.Filters(grain=Grain.MONTH, last=date(2025, 3, 1)),
+    ],
+    ids=["fiscal-year-grain", "period-before-the-newest-month"],
+)
+def test_no_outlook_where_it_would_not_continue_the_lines(
+    sample_con: duckdb.DuckDBPyConnection, filters: views.Filters
+) -> None:
+    model = views.trends(sample_con, CATALOG, filters, TODAY)
+    assert model.chart_spec is not None and _projection_rows(model.chart_spec) == []
