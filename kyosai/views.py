@@ -17,6 +17,7 @@ from kyosai.percent import format_points, format_tenths
 from kyosai.periods import Grain
 from kyosai.rates import RateTable, data_range, rate_table, trend_series
 from kyosai.scorecard import scorecard_row
+from kyosai.season import season_chart
 from kyosai.status import procedure_status, status_text
 from kyosai.uploads import upload_log
 
@@ -288,6 +289,22 @@ def _projections(
                 label=f"見込み {format_tenths(item.projected_tenths)}",
             )
         )
+    return found
+
+
+def season(
+    con: duckdb.DuckDBPyConnection, catalog: Catalog, filters: Filters
+) -> list[tuple[str, dict[str, Any]]]:
+    """年度比較: for each chosen procedure with counts, its months with the years overlaid."""
+    chosen, counts = _chosen_counts(con, catalog, filters)
+    series = trend_series(counts, catalog, Grain.MONTH, chosen, filters.first, filters.last)
+    found = []
+    for procedure_id in chosen:
+        mine = series.filter(pl.col("procedure_id") == procedure_id)
+        if not mine.is_empty():
+            label = catalog.row_label(procedure_id)
+            spec = season_chart(mine, label, catalog.procedure(procedure_id).target)
+            found.append((label, spec))
     return found
 
 

@@ -12,8 +12,15 @@ st.title("利用率の推移")
 filters = filter_bar("trends", default_grain=Grain.MONTH)
 screen = data.trends(filters)
 render.as_of(screen.model.freshness, nothing_chosen=filters.nothing_chosen)
+by_year = st.toggle(
+    "年度比較（4月〜3月の月ごとに、年度を重ねて表示）",
+    key="trends_by_year",
+    help="毎年の同じ月が低いのか、今年だけ低いのかを見比べます。",
+)
 if filters.nothing_chosen:
     pass
+elif by_year:
+    render.season_charts(data.season(filters))
 elif screen.chart_spec is None or screen.points.num_rows == 0:
     st.info("選んだ条件に当てはまるデータがありません。制度・対象手続・期間を変えてください。")
 else:

@@ -125,6 +125,14 @@ def trends(
 
 
 @per_data_version()
+def season(
+    con: duckdb.DuckDBPyConnection, today: date, filters: views.Filters
+) -> list[tuple[str, dict[str, Any]]]:
+    """The 年度比較 charts for these filters, one per procedure."""
+    return views.season(con, default_catalog(), filters)
+
+
+@per_data_version()
 def table(
     con: duckdb.DuckDBPyConnection, today: date, filters: views.Filters
 ) -> screens.TableScreen:

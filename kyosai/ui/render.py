@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pyarrow as pa
 import streamlit as st
@@ -65,6 +66,14 @@ def as_of(freshness: Freshness, *, nothing_chosen: bool = False) -> None:
     )
     if freshness.is_sample:
         st.warning(SAMPLE_NOTICE, icon="⚠️")
+
+
+def season_charts(charts: list[tuple[str, dict[str, Any]]]) -> None:
+    """One 年度比較 chart per procedure."""
+    if not charts:
+        st.info("選んだ条件に当てはまるデータがありません。制度・対象手続・期間を変えてください。")
+    for _, spec in charts:
+        st.vega_lite_chart(spec, theme=None, width="stretch")
 
 
 def outlook(lines: list[tuple[str, str]]) -> None:

@@ -158,7 +158,7 @@ def _chart_rows(app: AppTest) -> list[dict[str, object]]:
 
 
 def _series(app: AppTest) -> set[object]:
-    return {row["series_label"] for row in _chart_rows(app) if "series_label" in row}
+    return {row["series_label"] for row in _chart_rows(app) if "period_label" in row}
 
 
 def test_trends_filters_change_the_chart(app: AppTest) -> None:
@@ -176,7 +176,7 @@ def test_trends_filters_change_the_chart(app: AppTest) -> None:
 
 def test_trends_grain_changes_the_points(app: AppTest) -> None:
     app.switch_page("pages/trends.py").run()
-    monthly = {row["period_label"] for row in _chart_rows(app) if "series_label" in row}
+    monthly = {row["period_label"] for row in _chart_rows(app) if "period_label" in row}
     assert len(monthly) == 25
     app.selectbox(key="trends_grain").set_value("fy").run()
     points = [row for row in _chart_rows(app) if row.get("series_label") == "(小) 加入手続き"]
@@ -231,3 +231,10 @@ def test_overview_states_each_outlook_and_its_assumptions(app: AppTest) -> None:
     assert "(倒) 加入手続き**: 見込み 18.1% — 目標まで残り6か月で" in shown
     assert shown.count("\n- ") == 3  # the four procedures with counts this year
     assert any(c.value.startswith("見込みは、年度の残りの月の全体件数を") for c in app.caption)
+
+
+def test_trends_by_fiscal_year_draws_one_chart_per_procedure(app: AppTest) -> None:
+    app.switch_page("pages/trends.py").run()
+    app.toggle(key="trends_by_year").set_value(True).run()
+    assert not app.exception
+    assert len(app.get("vega_lite_chart")) == 4  # the procedures with counts

@@ -193,3 +193,18 @@ def test_no_outlook_where_it_would_not_continue_the_lines(
 ) -> None:
     model = views.trends(sample_con, CATALOG, filters, TODAY)
     assert model.chart_spec is not None and _projection_rows(model.chart_spec) == []
+
+
+def test_season_view_overlays_the_fiscal_years_month_by_month(
+    sample_con: duckdb.DuckDBPyConnection,
+) -> None:
+    charts = views.season(sample_con, CATALOG, views.Filters(procedure_ids=("shokibo_kanyu",)))
+    ((label, spec),) = charts
+    assert label == "(小) 加入手続き"
+    line = next(layer for layer in spec["layer"] if layer.get("mark", {}).get("type") == "line")
+    assert line["encoding"]["x"]["sort"][:2] == ["4月", "5月"]
+    assert line["encoding"]["x"]["sort"][-1] == "3月"
+    assert line["encoding"]["color"]["scale"]["domain"] == ["令和5年度", "令和6年度", "令和7年度"]
+    rows = spec["datasets"][line["data"]["name"]]
+    december = [r for r in rows if r["fiscal_month"] == "12月"]
+    assert {r["fy"] for r in december} == {"令和5年度", "令和6年度"}  # R7.12 is not in yet
