@@ -106,6 +106,7 @@ class TrendModel:
     points: pl.DataFrame
     dated_events: list[Event]
     undated_events: list[Event]
+    projected: bool = False  # whether the chart draws 見通し to March
 
 
 @dataclass(frozen=True)
@@ -315,6 +316,7 @@ def trends(
     chosen, counts = _chosen_counts(con, catalog, filters)
     series = trend_series(counts, catalog, filters.grain, chosen, filters.first, filters.last)
     relevant = catalog.events_for(chosen)
+    projections = _projections(con, catalog, chosen, filters, series) if chosen else []
     chart = (
         charts.catalog_trend_chart(
             series,
@@ -322,7 +324,7 @@ def trends(
             chosen,
             title="オンライン利用率の推移",
             x_title=charts.X_TITLES[filters.grain.value],
-            projections=_projections(con, catalog, chosen, filters, series),
+            projections=projections,
         )
         if chosen
         else None
@@ -333,6 +335,7 @@ def trends(
         points=series,
         dated_events=[e for e in relevant if e.when is not None],
         undated_events=[e for e in relevant if e.when is None],
+        projected=bool(projections),
     )
 
 

@@ -25,6 +25,7 @@ elif screen.chart_spec is None or screen.points.num_rows == 0:
     st.info("選んだ条件に当てはまるデータがありません。制度・対象手続・期間を変えてください。")
 else:
     st.vega_lite_chart(screen.chart_spec, theme=None, width="stretch")
+    render.projection_note(screen.model.projected)
     render.png_download(lambda: data.trend_png(filters), "online_rate_trend.png", "trend_png")
     render.points_table(screen.points)
 render.events(screen.events_markdown)

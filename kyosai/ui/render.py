@@ -68,6 +68,12 @@ def as_of(freshness: Freshness, *, nothing_chosen: bool = False) -> None:
         st.warning(SAMPLE_NOTICE, icon="⚠️")
 
 
+def projection_note(projected: bool) -> None:
+    """What the dashed segments are, and on what they rest."""
+    if projected:
+        st.caption(f"破線は3月までの見込み（年度累計の利用率）です。{ASSUMPTIONS}")
+
+
 def season_charts(charts: list[tuple[str, dict[str, Any]]]) -> None:
     """One 年度比較 chart per procedure."""
     if not charts:

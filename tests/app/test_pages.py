@@ -238,3 +238,11 @@ def test_trends_by_fiscal_year_draws_one_chart_per_procedure(app: AppTest) -> No
     app.toggle(key="trends_by_year").set_value(True).run()
     assert not app.exception
     assert len(app.get("vega_lite_chart")) == 4  # the procedures with counts
+
+
+def test_the_outlook_is_on_the_committee_page_and_under_the_trend_chart(app: AppTest) -> None:
+    committee = sent_html(app.switch_page("pages/committee.py").run())
+    assert "<h2>今年度の見通し</h2>" in committee
+    assert "<b>(倒) 加入手続き</b>: 見込み 18.1% — 目標まで残り6か月で 6,281 件" in committee
+    trends = app.switch_page("pages/trends.py").run()
+    assert any(c.value.startswith("破線は3月までの見込み") for c in trends.caption)

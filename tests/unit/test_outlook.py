@@ -14,11 +14,15 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kyosai.outlook import OutlookStatus, outlook_line, outlook_of
+from kyosai import store
+from kyosai.catalog import default_catalog
+from kyosai.outlook import OutlookStatus, outlook_line, outlook_of, outlooks
+from kyosai.percent import format_tenths_number
 from tests.cli_run import run_cli
 from tests.sample_db import copy_db
 
 TARGET = Fraction(1, 5)
+CATALOG = default_catalog()
 
 
 def month(year: int, number: int) -> date:
@@ -170,11 +174,22 @@ def test_cli_outlook_has_the_contract_columns(tmp_path: Path, sample_db_template
         "見込み", "利用目標", "必要オンライン件数", "月あたり",
     ]  # fmt: skip
     assert len(rows) == 8  # every procedure, in catalogue order
-    first = rows[1]
-    assert first[:6] == ["小規模企業共済", "加入関係手続", "令和7年度", "R7.9", "34.5", "6"]
-    assert first[7] == "20.0" and first[8].isdigit() and first[9].isdigit()
-    # A procedure without counts: names and target, the rest empty.
-    assert rows[3][2:7] == ["", "", "", "", ""] and rows[3][7] == "20.0"
+    # Field by field against the computation on the same counts (the sample as of R7.9).
+    with store.session(db) as con:
+        items = {i.procedure_id: i for i in outlooks(store.read_counts(con), CATALOG)}
+    for row, procedure in zip(rows[1:], CATALOG.procedures, strict=True):
+        assert row[:2] == [CATALOG.scheme(procedure.scheme_id).name, procedure.name]
+        assert row[7] == "20.0"
+        item = items.get(procedure.procedure_id)
+        if item is None:  # no counts this year: names and target, the rest empty
+            assert row[2:7] == ["", "", "", "", ""] and row[8:] == ["", ""]
+            continue
+        assert row[2:4] == ["令和7年度", "R7.9"]
+        assert row[4] == format_tenths_number(item.ytd_tenths)
+        assert row[5] == str(item.remaining_months) == "6"
+        assert row[6] == format_tenths_number(item.projected_tenths)
+        assert row[8:] == [str(item.needed), str(item.per_month)]
+    assert rows[1][4:7] == ["34.5", "6", "35.2"]  # (小) 加入, as 資料3's 34.5% year to date
     text = run_cli("outlook", "--db", db, "--format", "text")
     assert text.returncode == 0 and "令和7年度" in text.stdout
 
