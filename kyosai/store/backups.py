@@ -96,6 +96,11 @@ def record_fingerprint(db_path: Path, found: Fingerprint) -> None:
     os.replace(partial, target)
 
 
+def forget_fingerprint(db_path: Path) -> None:
+    """Drop the recorded fingerprint (the DB file at this path is a new one)."""
+    _fingerprint_file(db_path).unlink(missing_ok=True)
+
+
 def recorded_fingerprint(db_path: Path) -> Fingerprint | None:
     """The fingerprint of the newest verified backup, if one was recorded and reads back."""
     try:

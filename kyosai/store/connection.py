@@ -11,6 +11,7 @@ import duckdb
 
 from kyosai.catalog import DATA_DIR
 from kyosai.store import schema
+from kyosai.store.backups import forget_fingerprint
 from kyosai.store.counts import load_sample
 from kyosai.store.db import DEFAULT_WAIT_SECONDS, WRITE_LOCK, is_read_only, open_waiting
 from kyosai.store.faults import Fault, StorageFault, fault_message, storage_fault
@@ -35,6 +36,10 @@ def _prepare(con: duckdb.DuckDBPyConnection, path: Path, sample: bool) -> None:
     # Under the lock, so two threads opening a new file do not both migrate it or load the sample.
     with WRITE_LOCK:
         was_new = schema.schema_version(con) == 0
+        if was_new:
+            # A new file has no history: the fingerprint of an earlier file of this name (say,
+            # one deleted to start afresh) must not make the new one look like an old copy.
+            forget_fingerprint(path)
         schema.migrate(con)
         if was_new and sample:
             load_sample(con)

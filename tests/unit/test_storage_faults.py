@@ -255,3 +255,11 @@ def test_a_missed_backup_is_taken_before_the_next_write(
     versions = [backup.data_version for backup in backups.list_backups(uploaded_db)]
     # The state the lost backup held is copied again, before the new upload's own backup.
     assert versions[:3] == [behind + 2, behind + 1, behind]
+
+
+def test_a_db_deleted_to_start_afresh_is_not_taken_for_an_old_copy(uploaded_db: Path) -> None:
+    # Staff delete the file and start on an empty one; the old backups stay where they were.
+    uploaded_db.unlink()
+    assert run_cli("init", "--empty", "--db", uploaded_db).returncode == 0
+    assert run_cli("history", "--db", uploaded_db).returncode == 0
+    assert run_cli("table", "--db", uploaded_db).returncode == 0
