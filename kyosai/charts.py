@@ -31,6 +31,8 @@ EMPTY_MESSAGE = "表示できるデータがありません"
 # Above this many periods only some get a label, or they collide on a projector.
 MAX_TICKS = 13
 EVENT_COLOR = "#7b3294"
+# vl-convert's default font has no Japanese glyphs; browsers fall back to it when missing.
+FONT = "Noto Sans CJK JP"
 GREEN = "#1b7a1b"
 
 
@@ -76,7 +78,11 @@ def _snap(day: date, starts: list[date], last_end: date) -> date | None:
     return max(s for s in starts if s <= month)
 
 
-def _configure(chart: alt.LayerChart, font: str, text_scale: float = 1.0) -> alt.LayerChart:
+def configure_chart(
+    chart: alt.LayerChart, font: str = FONT, text_scale: float = 1.0
+) -> alt.LayerChart:
+    """Fonts and text sizes on every text element (a projector's page scales them)."""
+
     # Every text element names the font: vl-convert's default font has no Japanese glyphs.
     def size(points: float) -> float:
         return round(points * text_scale, 1)
@@ -192,6 +198,17 @@ def _event_layers(
     ]
 
 
+def rate_tooltip(series_field: str, series_title: str, period_title: str) -> list[alt.Tooltip]:
+    """A point's tooltip: its series and period, the counts and the exact rate text."""
+    return [
+        alt.Tooltip(f"{series_field}:N", title=series_title),
+        alt.Tooltip("period_label:N", title=period_title),
+        alt.Tooltip("online:Q", title="オンライン件数", format=","),
+        alt.Tooltip("total:Q", title="全体件数", format=","),
+        alt.Tooltip("rate_text:N", title="オンライン利用率"),
+    ]
+
+
 def trend_chart(
     series: pl.DataFrame,
     *,
@@ -201,7 +218,7 @@ def trend_chart(
     title: str = "",
     width: int | str = "container",
     height: int = 360,
-    font: str = "Noto Sans CJK JP",
+    font: str = FONT,
     colours: Mapping[str, tuple[str, str]] | None = None,
     y_top: float | None = None,
     x_title: str = "年月",
@@ -219,7 +236,7 @@ def trend_chart(
     if series.is_empty():
         message = alt.Chart(pl.DataFrame({"message": [EMPTY_MESSAGE]}))
         text = message.mark_text(fontSize=18, color="#555555").encode(text="message:N")
-        return _configure(alt.LayerChart(layer=[text], **size), font, text_scale)
+        return configure_chart(alt.LayerChart(layer=[text], **size), font, text_scale)
 
     data = series.sort("period_start")
     starts: list[date] = data.get_column("period_start").unique(maintain_order=True).to_list()
@@ -272,13 +289,7 @@ def trend_chart(
     shape = alt.Shape(
         "series_label:N", scale=alt.Scale(domain=order, range=[look[1] for look in looks])
     )
-    tooltip = [
-        alt.Tooltip("series_label:N", title="手続"),
-        alt.Tooltip("period_label:N", title="期間"),
-        alt.Tooltip("online:Q", title="オンライン件数", format=","),
-        alt.Tooltip("total:Q", title="全体件数", format=","),
-        alt.Tooltip("rate_text:N", title="オンライン利用率"),
-    ]
+    tooltip = rate_tooltip("series_label", "手続", "期間")
     y = alt.Y("rate:Q", scale=y_scale, axis=y_axis)
     base = alt.Chart(points_data).encode(x=x, y=y, color=color)
     # A period with no total breaks the line instead of bridging a gap nobody measured.
@@ -291,7 +302,7 @@ def trend_chart(
     events_layers = _event_layers(events, starts, last_end, x_plain, top, stacked)
     layers += _deadline_layers(deadlines, starts, last_end, x_plain, top, stacked)
     layers += _projection_layers(projections, x_plain, color) + events_layers + target_label
-    return _configure(alt.LayerChart(layer=layers, **size), font, text_scale)
+    return configure_chart(alt.LayerChart(layer=layers, **size), font, text_scale)
 
 
 @dataclass(frozen=True)

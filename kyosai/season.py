@@ -3,13 +3,13 @@ can see whether a month is low every year (December's paper rush in 加入) or o
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import altair as alt
 import polars as pl
 
 from kyosai.calendar import fiscal_year, fiscal_year_label
-from kyosai.charts import GREEN, PALETTE, SHAPES, _configure, _y_top
+from kyosai.charts import GREEN, PALETTE, SHAPES, configure_chart, rate_tooltip, shared_y_top
 
 FISCAL_MONTHS = [
     "4月",
@@ -46,7 +46,7 @@ def season_chart(
     years = sorted(set(data.get_column("fy").to_list()))
     # The newest year strongest and last in the legend; older years in the palette's order.
     colours = [PALETTE[i % len(PALETTE)] for i in range(len(years))]
-    top = _y_top(cast(float | None, data.get_column("rate").max()), target)
+    top = shared_y_top([data], target)
     x = alt.X(
         "fiscal_month:O",
         sort=FISCAL_MONTHS,
@@ -56,14 +56,9 @@ def season_chart(
     y_scale = alt.Scale(domain=[0, top], nice=False)
     y = alt.Y("rate:Q", scale=y_scale, axis=alt.Axis(title="オンライン利用率", format=".0%"))
     colour = alt.Color("fy:N", title="年度", scale=alt.Scale(domain=years, range=colours))
-    shape = alt.Shape("fy:N", scale=alt.Scale(domain=years, range=SHAPES[: len(years)] or SHAPES))
-    tooltip = [
-        alt.Tooltip("fy:N", title="年度"),
-        alt.Tooltip("period_label:N", title="年月"),
-        alt.Tooltip("online:Q", title="オンライン件数", format=","),
-        alt.Tooltip("total:Q", title="全体件数", format=","),
-        alt.Tooltip("rate_text:N", title="オンライン利用率"),
-    ]
+    shapes = [SHAPES[i % len(SHAPES)] for i in range(len(years))]
+    shape = alt.Shape("fy:N", scale=alt.Scale(domain=years, range=shapes))
+    tooltip = rate_tooltip("fy", "年度", "年月")
     base = alt.Chart(data).encode(x=x, y=y, color=colour)
     lines = base.mark_line(strokeWidth=2.5, invalid="break-paths-filter-domains")
     points = base.mark_point(filled=True, size=80, opacity=1).encode(shape=shape, tooltip=tooltip)
@@ -71,5 +66,5 @@ def season_chart(
     chart = alt.LayerChart(
         layer=[rule, lines, points], title=title, width="container", height=height
     )
-    spec: dict[str, Any] = _configure(chart, "Noto Sans CJK JP").to_dict()
+    spec: dict[str, Any] = configure_chart(chart).to_dict()
     return spec

@@ -264,11 +264,16 @@ def _projections(
     chosen: list[str],
     filters: Filters,
     series: pl.DataFrame,
+    latest: date | None,
 ) -> list[charts.Projection]:
     """見通し to March, drawn from each line's last point when the lines reach the newest month
     (monthly and quarter-end lines only: a March point means the same there)."""
-    latest = store.latest_month(con)
-    if latest is None or series.is_empty() or filters.grain not in (Grain.MONTH, Grain.QUARTER_END):
+    if (
+        not chosen
+        or latest is None
+        or series.is_empty()
+        or filters.grain not in (Grain.MONTH, Grain.QUARTER_END)
+    ):
         return []
     if filters.last is not None and filters.last < latest:
         return []
@@ -316,7 +321,8 @@ def trends(
     chosen, counts = _chosen_counts(con, catalog, filters)
     series = trend_series(counts, catalog, filters.grain, chosen, filters.first, filters.last)
     relevant = catalog.events_for(chosen)
-    projections = _projections(con, catalog, chosen, filters, series) if chosen else []
+    latest = store.latest_month(con)
+    projections = _projections(con, catalog, chosen, filters, series, latest)
     chart = (
         charts.catalog_trend_chart(
             series,
@@ -330,7 +336,7 @@ def trends(
         else None
     )
     return TrendModel(
-        freshness=shown_freshness(con, counts, today),
+        freshness=freshness(latest, bool(counts["is_sample"].any()), today),
         chart_spec=chart.to_dict() if chart is not None else None,
         points=series,
         dated_events=[e for e in relevant if e.when is not None],

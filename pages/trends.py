@@ -17,15 +17,8 @@ by_year = st.toggle(
     key="trends_by_year",
     help="毎年の同じ月が低いのか、今年だけ低いのかを見比べます。",
 )
-if filters.nothing_chosen:
-    pass
-elif by_year:
+if by_year and not filters.nothing_chosen:
     render.season_charts(data.season(filters))
-elif screen.chart_spec is None or screen.points.num_rows == 0:
-    st.info("選んだ条件に当てはまるデータがありません。制度・対象手続・期間を変えてください。")
-else:
-    st.vega_lite_chart(screen.chart_spec, theme=None, width="stretch")
-    render.projection_note(screen.model.projected)
-    render.png_download(lambda: data.trend_png(filters), "online_rate_trend.png", "trend_png")
-    render.points_table(screen.points)
+elif not filters.nothing_chosen:
+    render.trend(screen, lambda: data.trend_png(filters))
 render.events(screen.events_markdown)

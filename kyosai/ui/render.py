@@ -11,7 +11,7 @@ import streamlit as st
 from kyosai.exports import XLSX_MIME
 from kyosai.literal import markdown_literal
 from kyosai.outlook import ASSUMPTIONS
-from kyosai.ui.screens import DefinitionsScreen
+from kyosai.ui.screens import DefinitionsScreen, TrendScreen
 from kyosai.views import SAMPLE_NOTICE, Freshness, TableModel
 
 KPI_STYLE = """
@@ -68,10 +68,16 @@ def as_of(freshness: Freshness, *, nothing_chosen: bool = False) -> None:
         st.warning(SAMPLE_NOTICE, icon="⚠️")
 
 
-def projection_note(projected: bool) -> None:
-    """What the dashed segments are, and on what they rest."""
-    if projected:
+def trend(screen: TrendScreen, make_png: Callable[[], bytes | None]) -> None:
+    """The trend chart with what its dashes mean, its PNG download and its figures."""
+    if screen.chart_spec is None or screen.points.num_rows == 0:
+        st.info("選んだ条件に当てはまるデータがありません。制度・対象手続・期間を変えてください。")
+        return
+    st.vega_lite_chart(screen.chart_spec, theme=None, width="stretch")
+    if screen.model.projected:
         st.caption(f"破線は3月までの見込み（年度累計の利用率）です。{ASSUMPTIONS}")
+    png_download(make_png, "online_rate_trend.png", "trend_png")
+    points_table(screen.points)
 
 
 def season_charts(charts: list[tuple[str, dict[str, Any]]]) -> None:
