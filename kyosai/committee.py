@@ -168,7 +168,10 @@ def committee(
         rates=table,
         charts=scheme_charts,
         monthly=_monthly(counts, catalog),
+        # As of the database's newest month whatever period is shown (DESIGN.md, 見通し), with
+        # the year before it for the expected remaining totals.
         outlook_items=[
-            (catalog.row_label(item.procedure_id), item) for item in outlooks(counts, catalog)
+            (catalog.row_label(item.procedure_id), item)
+            for item in outlooks(store.read_counts(con, chosen, ordered=False), catalog)
         ],
     )

@@ -73,3 +73,13 @@ def test_no_scheme_chosen_shows_nothing(sample_con: duckdb.DuckDBPyConnection) -
     assert model.as_of_label is None and not model.is_sample
     assert model.scorecard.is_empty() and model.status == [] and model.charts == []
     assert model.rates.periods == []
+
+
+def test_the_outlook_ignores_the_period_shown(sample_con: duckdb.DuckDBPyConnection) -> None:
+    catalog = default_catalog()
+    everything = committee(sample_con, catalog, CommitteeChoice(("shokibo", "tosan")), TODAY)
+    # The presenter shows only R7.4~R7.6: the outlook is still as of R7.9, on a year's history.
+    narrow = CommitteeChoice(("shokibo", "tosan"), date(2025, 4, 1), date(2025, 6, 1))
+    shown = committee(sample_con, catalog, narrow, TODAY)
+    assert shown.outlook == everything.outlook
+    assert {item.as_of for _, item in shown.outlook_items} == {date(2025, 9, 1)}
