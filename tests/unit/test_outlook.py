@@ -11,12 +11,17 @@ from datetime import date
 from fractions import Fraction
 from pathlib import Path
 
+import openpyxl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kyosai import store
 from kyosai.catalog import default_catalog
-from kyosai.outlook import OutlookStatus, outlook_line, outlook_of, outlooks
+from kyosai.outlook import ASSUMPTIONS, OutlookStatus, outlook_line, outlook_of, outlooks
+from kyosai.pack import build_pack
+from kyosai.pack_outlook import HEADERS as OUTLOOK_HEADERS
+from kyosai.pack_outlook import OUTLOOK_SHEET
 from kyosai.percent import format_tenths_number
 from tests.cli_run import run_cli
 from tests.sample_db import copy_db
@@ -198,3 +203,31 @@ def test_a_zero_target_is_met_with_nothing_more() -> None:
     result = outlook_of({month(2025, 4): (0, 10)}, month(2025, 4), Fraction(0))
     assert result is not None and result.needed == 0
     assert result.status is OutlookStatus.ON_TRACK
+
+
+def test_the_pack_sheet_equals_the_outlook_computation(
+    tmp_path: Path, sample_db_template: Path
+) -> None:
+    db = copy_db(sample_db_template, tmp_path / "k.duckdb")
+    with store.session(db) as con:
+        pack = build_pack(con, CATALOG, date(2025, 12, 1))
+    sheet = openpyxl.load_workbook(io.BytesIO(pack))[OUTLOOK_SHEET]
+    header_row = next(row[0].row for row in sheet.iter_rows() if row[0].value == "手続")
+    header = [c.value for c in sheet[header_row]]
+    assert header[:10] == list(OUTLOOK_HEADERS)
+    with store.session(db) as con:
+        expected = outlooks(store.read_counts(con), CATALOG)
+    catalog = CATALOG
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=header_row + 1)]
+    rows = [row for row in rows if row[0] and row[1]]
+    assert [row[0] for row in rows] == [catalog.row_label(i.procedure_id) for i in expected]
+    for row, item in zip(rows, expected, strict=True):
+        assert row[3] == pytest.approx(item.ytd_tenths / 1000)
+        assert row[5] == pytest.approx(item.projected_tenths / 1000)
+        assert (row[4], row[7], row[8], row[9]) == (
+            item.remaining_months,
+            item.needed,
+            item.per_month,
+            str(item.status),
+        )
+    assert any(ASSUMPTIONS in str(c.value) for row in sheet.iter_rows() for c in row)

@@ -21,7 +21,6 @@ from kyosai import store
 from kyosai.catalog import default_catalog
 from kyosai.cli import main
 from kyosai.exports import PERIOD_GROUP_HEADING
-from kyosai.outlook import ASSUMPTIONS, outlooks
 from kyosai.pack import (
     CHARTS_SHEET,
     DEFINITIONS_SHEET,
@@ -33,8 +32,6 @@ from kyosai.pack import (
     build_pack,
     definition_paragraphs,
 )
-from kyosai.pack_outlook import HEADERS as OUTLOOK_HEADERS
-from kyosai.pack_outlook import OUTLOOK_SHEET
 from kyosai.rates import RateTable, rate_table
 from kyosai.views import SAMPLE_NOTICE, definitions_text
 
@@ -404,28 +401,3 @@ def test_cli_export_writes_a_readable_pack(tmp_path: Path) -> None:
 
 def test_cli_export_without_out_is_a_usage_error() -> None:
     assert main(["export"]) == 2
-
-
-def test_outlook_sheet_equals_the_outlook_computation(
-    fresh: openpyxl.Workbook, tmp_path: Path
-) -> None:
-    sheet = fresh[OUTLOOK_SHEET]
-    header_row, _ = find(sheet, "手続")
-    header = [c.value for c in sheet[header_row]]
-    assert header[:10] == list(OUTLOOK_HEADERS)
-    with store.connect(tmp_path / "k.duckdb") as con:
-        expected = outlooks(store.read_counts(con), default_catalog())
-    catalog = default_catalog()
-    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=header_row + 1)]
-    rows = [row for row in rows if row[0] and row[1]]
-    assert [row[0] for row in rows] == [catalog.row_label(i.procedure_id) for i in expected]
-    for row, item in zip(rows, expected, strict=True):
-        assert row[3] == pytest.approx(item.ytd_tenths / 1000)
-        assert row[5] == pytest.approx(item.projected_tenths / 1000)
-        assert (row[4], row[7], row[8], row[9]) == (
-            item.remaining_months,
-            item.needed,
-            item.per_month,
-            str(item.status),
-        )
-    assert any(ASSUMPTIONS in str(c.value) for row in sheet.iter_rows() for c in row)
