@@ -15,6 +15,7 @@ from kyosai.catalog import DATA_DIR, Catalog, Event
 from kyosai.outlook import outlook_line, outlooks
 from kyosai.percent import format_points, format_tenths
 from kyosai.periods import Grain
+from kyosai.projections import chart_projections
 from kyosai.rates import RateTable, data_range, rate_table, trend_series
 from kyosai.scorecard import scorecard_row
 from kyosai.season import season_chart
@@ -258,46 +259,6 @@ def _chosen_counts(
     return chosen, store.read_counts(con, chosen, filters.first, filters.last, ordered=False)
 
 
-def _projections(
-    con: duckdb.DuckDBPyConnection,
-    catalog: Catalog,
-    chosen: list[str],
-    filters: Filters,
-    series: pl.DataFrame,
-    latest: date | None,
-) -> list[charts.Projection]:
-    """見通し to March, drawn from each line's last point when the lines reach the newest month
-    (monthly and quarter-end lines only: a March point means the same there)."""
-    if (
-        not chosen
-        or latest is None
-        or series.is_empty()
-        or filters.grain not in (Grain.MONTH, Grain.QUARTER_END)
-    ):
-        return []
-    if filters.last is not None and filters.last < latest:
-        return []
-    found = []
-    for item in outlooks(store.read_counts(con, chosen, ordered=False), catalog):
-        mine = series.filter(
-            (pl.col("procedure_id") == item.procedure_id) & (pl.col("period_start") == latest)
-        )
-        last_rate = mine["rate"][0] if not mine.is_empty() else None
-        if item.remaining_months == 0 or item.projected_tenths is None or last_rate is None:
-            continue
-        found.append(
-            charts.Projection(
-                series_label=catalog.row_label(item.procedure_id),
-                from_month=latest,
-                from_rate=float(last_rate),
-                to_month=add_months(latest, item.remaining_months),
-                to_rate=item.projected_tenths / 1000,
-                label=f"見込み {format_tenths(item.projected_tenths)}",
-            )
-        )
-    return found
-
-
 def season(
     con: duckdb.DuckDBPyConnection, catalog: Catalog, filters: Filters
 ) -> list[tuple[str, dict[str, Any]]]:
@@ -322,7 +283,9 @@ def trends(
     series = trend_series(counts, catalog, filters.grain, chosen, filters.first, filters.last)
     relevant = catalog.events_for(chosen)
     latest = store.latest_month(con)
-    projections = _projections(con, catalog, chosen, filters, series, latest)
+    projections = chart_projections(
+        con, catalog, chosen, series, latest, grain=filters.grain, last=filters.last
+    )
     chart = (
         charts.catalog_trend_chart(
             series,
