@@ -15,7 +15,7 @@ import polars as pl
 
 from kyosai import charts, store
 from kyosai.calendar import month_label, month_label_long
-from kyosai.catalog import Catalog, in_catalog_order
+from kyosai.catalog import Catalog, Event, in_catalog_order
 from kyosai.outlook import Outlook, outlook_line, outlooks
 from kyosai.percent import format_points, format_target, format_tenths, tenths_expr
 from kyosai.periods import Grain
@@ -78,6 +78,7 @@ class CommitteeModel:
     charts: list[SchemeChart]
     monthly: pl.DataFrame
     outlook_items: list[tuple[str, Outlook]] = field(default_factory=list)  # (row label, …)
+    events: tuple[Event, ...] = ()  # the 取組 concerning the chosen procedures
 
     @property
     def outlook(self) -> list[tuple[str, str]]:
@@ -174,4 +175,5 @@ def committee(
             (catalog.row_label(item.procedure_id), item)
             for item in outlooks(store.read_counts(con, chosen, ordered=False), catalog)
         ],
+        events=tuple(catalog.events_for(chosen)),
     )

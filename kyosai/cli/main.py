@@ -77,6 +77,11 @@ def parser() -> argparse.ArgumentParser:
     export = command("export", tables.run_export, "会議資料（xlsx）を書き出す")
     export.add_argument("--out", required=True, help="出力する .xlsx ファイル")
 
+    deck = command("deck", tables.run_deck, "資料3（PowerPoint）を書き出す")
+    deck.add_argument("--out", required=True, help="出力する .pptx ファイル")
+    deck.add_argument("--created", help="作成年月（例: 令和7年12月。既定: 最新データの年の12月）")
+    deck.add_argument("--label", help="資料番号（既定: data/report.toml の document_label）")
+
     restorer = command(
         "restore",
         admin.run_restore,

@@ -1,10 +1,12 @@
-"""Commands that create the DB or write figures out: init, table, outlook, template, export."""
+"""Commands that create the DB or write figures out: init, table, outlook, template, export,
+deck."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import unicodedata
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from kyosai.calendar import (
     fiscal_year_label,
     month_label,
     parse_fiscal_quarter,
+    parse_month,
 )
 from kyosai.catalog import Catalog, default_catalog
 from kyosai.cli.common import (
@@ -124,7 +127,10 @@ def run_export(args: argparse.Namespace) -> int:
         from kyosai.pack import build_pack
 
         data = build_pack(con, default_catalog(), date.today())
-    out = Path(args.out)
+    return _write_out(Path(args.out), data)
+
+
+def _write_out(out: Path, data: bytes) -> int:
     try:
         out.write_bytes(data)
     except OSError as error:
@@ -132,6 +138,29 @@ def run_export(args: argparse.Namespace) -> int:
         return EXIT_INPUT_PROBLEM
     say(str(out))
     return EXIT_OK
+
+
+def run_deck(args: argparse.Namespace) -> int:
+    """Write 資料3 as an editable PowerPoint deck (all schemes, all data) to --out."""
+    # Imported here, as for the pack: python-pptx and vl-convert load only for the deck.
+    from kyosai.deck import build_deck
+    from kyosai.report import ReportTextError, load_report_text
+
+    try:
+        created = parse_month(args.created) if args.created else None
+    except MonthParseError as error:
+        say_problem(f"--created: {error}（例: 令和7年12月、2025-12）")
+        return EXIT_USAGE
+    try:
+        text = load_report_text()
+    except ReportTextError as error:
+        say_problem(f"エラー: {error}")
+        return EXIT_INPUT_PROBLEM
+    if args.label:
+        text = replace(text, document_label=args.label)
+    with db_session(args.db) as con:
+        data = build_deck(con, default_catalog(), text, date.today(), created)
+    return _write_out(Path(args.out), data)
 
 
 OUTLOOK_HEADER = [

@@ -11,7 +11,9 @@ import streamlit as st
 from kyosai.calendar import add_months, month_label, month_label_long
 from kyosai.committee import CommitteeChoice
 from kyosai.exports import XLSX_MIME
+from kyosai.literal import markdown_literal
 from kyosai.outlook import ASSUMPTIONS
+from kyosai.report import ReportTextError
 from kyosai.status import LOOKS
 from kyosai.ui.screens import CommitteeScreen
 from kyosai.views import SAMPLE_NOTICE
@@ -188,21 +190,58 @@ def charts(screen: CommitteeScreen) -> None:
         st.vega_lite_chart(spec, theme=None, width="stretch")
 
 
-def pack_section(choice: CommitteeChoice, build: Callable[[CommitteeChoice], bytes]) -> None:
-    """Make the committee pack on request (it renders the charts), then offer it."""
-    key = "committee_pack_for"
+PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+
+
+def downloads(
+    choice: CommitteeChoice,
+    pack: Callable[[CommitteeChoice], bytes],
+    deck: Callable[[CommitteeChoice], bytes],
+) -> None:
+    """The committee pack (xlsx) and the 資料3 deck (pptx), each made on request (both render
+    the charts), then offered for download."""
+    left, right = st.columns(2)
+    with left:
+        _offer(
+            choice,
+            "pack",
+            "会議資料（Excel：表・月次件数・定義・グラフ）を作成",
+            "会議資料（Excel）をダウンロード",
+            pack,
+            ("kyosai_committee_pack.xlsx", XLSX_MIME),
+        )
+    with right:
+        _offer(
+            choice,
+            "deck",
+            "資料3（PowerPoint：編集して提出する下書き）を作成",
+            "資料3（PowerPoint）をダウンロード",
+            deck,
+            ("資料3_オンライン利用率.pptx", PPTX_MIME),
+        )
+
+
+def _offer(
+    choice: CommitteeChoice,
+    kind: str,
+    make_label: str,
+    download_label: str,
+    build: Callable[[CommitteeChoice], bytes],
+    file: tuple[str, str],
+) -> None:
+    key = f"committee_{kind}_for"
     wanted = repr(choice)
     if st.session_state.get(key) != wanted:
-        if st.button(
-            "会議資料（Excel：表・月次件数・定義・グラフ）を作成", icon=":material/description:"
-        ):
+        if st.button(make_label, icon=":material/description:", key=f"make_{kind}"):
             st.session_state[key] = wanted
             st.rerun()
         return
+    try:
+        data = build(choice)
+    except ReportTextError as error:
+        st.error(markdown_literal(f"資料3の文章のファイルを読めません。{error}"))
+        return
+    file_name, mime = file
     st.download_button(
-        "会議資料（Excel）をダウンロード",
-        data=build(choice),
-        file_name="kyosai_committee_pack.xlsx",
-        mime=XLSX_MIME,
-        icon=":material/download:",
+        download_label, data=data, file_name=file_name, mime=mime, icon=":material/download:"
     )

@@ -165,6 +165,19 @@ def committee_pack(con: duckdb.DuckDBPyConnection, today: date, choice: Committe
         return committee_pack_xlsx(model, uploads.upload_log(con), views.definitions_text())
 
 
+@per_data_version(maxsize=4)
+def committee_deck(con: duckdb.DuckDBPyConnection, today: date, choice: CommitteeChoice) -> bytes:
+    """資料3 as a PowerPoint deck for the presenter's choices (raises ReportTextError when
+    data/report.toml cannot be read)."""
+    # Imported here: python-pptx and vl-convert load only when someone asks for the deck.
+    from kyosai.deck import deck_pptx
+    from kyosai.report import load_report_text
+
+    with st.spinner("資料3（PowerPoint）を作成しています…"):
+        model = committee_screen(choice).model
+        return deck_pptx(model, default_catalog(), load_report_text(), today)
+
+
 @per_data_version(maxsize=16)
 def trend_png(con: duckdb.DuckDBPyConnection, today: date, filters: views.Filters) -> bytes | None:
     """The 利用率の推移 chart for these filters as a PNG with Japanese text."""
