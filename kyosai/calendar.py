@@ -135,6 +135,15 @@ class FiscalQuarter:
         letter, _, era_year = _fiscal_era(self.fiscal_year)
         return f"{letter}{era_year}Q{self.quarter}"
 
+    @property
+    def long_label(self) -> str:
+        """The quarter in words with its months, for example `令和7年度第3四半期（R7.10~R7.12）`."""
+        first, _, last = self.months
+        return (
+            f"{fiscal_year_label(self.fiscal_year)}第{self.quarter}四半期"
+            f"（{month_label(first)}~{month_label(last)}）"
+        )
+
     def next(self) -> FiscalQuarter:
         """The quarter after this one."""
         if self.quarter == 4:

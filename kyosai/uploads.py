@@ -41,6 +41,7 @@ def upload_log(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         pl.col("rows_new").alias("新規"),
         pl.col("rows_revised").alias("修正"),
         pl.col("rows_unchanged").alias("変更なし"),
+        pl.col("rows_removed").fill_null(0).alias("削除"),
         pl.when(pl.col("undone_at").is_null())
         .then(pl.lit("有効"))
         .otherwise(
@@ -65,6 +66,11 @@ def detail(con: duckdb.DuckDBPyConnection, catalog: Catalog, upload_id: int) -> 
     if uploads.is_empty():
         raise store.StoreError(f"取込 #{upload_id} はありません。")
     record = uploads.row(0, named=True)
+    undone = record["undone_at"] is not None
+    blocked_by = None if undone else store.blocking_upload(con, upload_id)
+    if record["kind"] == store.REMOVE_SAMPLE_KIND:
+        return UploadDetail(upload_id, record, _removal_table(con, catalog, upload_id), undone,
+                            blocked_by)  # fmt: skip
     rows = in_catalog_order(store.read_upload_rows(con, upload_id), catalog, "month")
     table = rows.select(
         pl.col("row_label").alias("手続"),
@@ -83,11 +89,20 @@ def detail(con: duckdb.DuckDBPyConnection, catalog: Catalog, upload_id: int) -> 
         .otherwise(pl.lit(""))
         .alias("変更前（オンライン/全体）"),
     )
-    undone = record["undone_at"] is not None
-    return UploadDetail(
-        upload_id=upload_id,
-        summary=record,
-        rows=table,
-        undone=undone,
-        blocked_by=None if undone else store.blocking_upload(con, upload_id),
+    return UploadDetail(upload_id, record, table, undone, blocked_by)
+
+
+def _removal_table(
+    con: duckdb.DuckDBPyConnection, catalog: Catalog, upload_id: int
+) -> pl.DataFrame:
+    rows = in_catalog_order(store.read_removal_rows(con, upload_id).pl(), catalog, "month")
+    return rows.select(
+        pl.col("row_label").alias("手続"),
+        pl.col("month").map_elements(month_label, pl.String).alias("年月"),
+        pl.col("online").alias("オンライン件数"),
+        pl.col("total").alias("全体件数"),
+        pl.when(pl.col("new_upload_id").is_null())
+        .then(pl.lit("削除（サンプルデータ）"))
+        .otherwise(pl.format("残す（取込 #{} が同じ値を登録）", pl.col("new_upload_id")))
+        .alias("区分"),
     )

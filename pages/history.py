@@ -23,7 +23,7 @@ if not history.is_empty:
     )
     shown = data.upload_detail(chosen)
     item = shown.detail
-    upload_render.detail(shown.rows)
+    upload_render.detail(item, shown.rows)
     if upload_render.undo_controls(item):
         try:
             data.undo(item.upload_id, user)
@@ -31,3 +31,10 @@ if not history.is_empty:
             st.error(markdown_literal(error))
         else:
             upload_render.after_undo(item.upload_id)
+if upload_render.remove_sample_controls(data.sample_left()):
+    try:
+        removal = data.remove_sample(user)
+    except StoreError as error:
+        st.error(markdown_literal(error))
+    else:
+        upload_render.after_removal(removal)

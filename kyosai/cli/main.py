@@ -69,6 +69,14 @@ def parser() -> argparse.ArgumentParser:
     undo.add_argument("upload_id", type=int, metavar="UPLOAD_ID")
     undo.add_argument("--by", help="取消者の名前（既定: ログイン名）")
 
+    remover = command(
+        "remove-sample",
+        uploads.run_remove_sample,
+        "サンプルデータを削除する（実データの取込が書いた件数は残す。undo で戻せる）",
+    )
+    remover.add_argument("--dry-run", action="store_true", help="件数を表示するだけで削除しない")
+    remover.add_argument("--by", help="削除者の名前（既定: ログイン名）")
+
     template = command("template", tables.run_template, "入力用テンプレートを作る", db=False)
     template.add_argument("--out", required=True, help="出力する .xlsx ファイル")
     template.add_argument("--quarter", help="四半期（例: R7Q3 = 令和7年10〜12月）")

@@ -99,10 +99,46 @@ def run_history(args: argparse.Namespace) -> int:
     with db_session(args.db) as con:
         frame = uploads.upload_log(con)
     for row in frame.iter_rows(named=True):
-        say(
-            f"#{row['番号']}\t{row['取込日時']}\t{row['取込者']}\t{row['ファイル名']}\t"
-            f"新規 {row['新規']}\t修正 {row['修正']}\t変更なし {row['変更なし']}\t{row['状態']}"
+        # A removal of the sample says what it removed; an upload what it brought.
+        changes = (
+            f"削除 {row['削除']}"
+            if row["削除"]
+            else f"新規 {row['新規']}\t修正 {row['修正']}\t変更なし {row['変更なし']}"
         )
+        say(f"#{row['番号']}\t{row['取込日時']}\t{row['取込者']}\t{row['ファイル名']}\t{changes}\t"
+            f"{row['状態']}")  # fmt: skip
+    return EXIT_OK
+
+
+def run_remove_sample(args: argparse.Namespace) -> int:
+    """Remove the sample counts no real upload replaced (go-live), or say what it would do."""
+    with db_session(args.db) as con:
+        left = store.sample_left(con)
+        if left.removed + left.kept == 0:
+            say("サンプルデータの件数は残っていません（削除するものはありません）。")
+            return EXIT_OK
+        kept = (
+            f"実データの取込が同じ値を登録した {left.kept:,} 件は、その取込の値として残します。"
+            if left.kept
+            else ""
+        )
+        if args.dry_run:
+            say(f"サンプルデータの件数 {left.removed:,} 件を削除します。{kept}")
+            say("--dry-run のため、何も削除していません。")
+            return EXIT_OK
+        try:
+            removal = store.remove_sample(con, user_name(args.by))
+        except (store.StorageFault, store.DamagedError):
+            raise
+        except store.StoreError as error:
+            say_problem(str(error))
+            return EXIT_INPUT_PROBLEM
+    say(
+        f"サンプルデータの件数 {removal.removed:,} 件を削除しました（取込 #{removal.upload_id}）。"
+        f"{kept}"
+    )
+    say(f"元に戻すには: python -m kyosai undo {removal.upload_id}")
+    report_backup(removal.backup)
     return EXIT_OK
 
 

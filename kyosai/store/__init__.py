@@ -4,7 +4,8 @@ The modules import only downwards:
 faults (errors; storage faults told from damage) → db (lock, transactions, the waiting and
 read-only open) → schema (migrations, versions) → backups → writes (the one
 commit path: bump the data version, then back up) → uploads (record, undo) → counts (reads,
-write_upload, sample) → integrity (the check on open) → connection (open, session); restore
+write_upload, sample) → removal (going live: the sample removed, undoably) →
+integrity (the check on open) → connection (open, session); restore
 builds on backups and writes.
 This package re-exports what callers outside the store use.
 """
@@ -41,8 +42,17 @@ from kyosai.store.faults import (
     read_only_notice,
     storage_fault,
 )
+from kyosai.store.removal import (
+    REMOVAL_NAME,
+    Removal,
+    SampleLeft,
+    read_removal_rows,
+    remove_sample,
+    sample_left,
+)
 from kyosai.store.schema import SCHEMA_VERSION, data_version, migrate, schema_version
 from kyosai.store.uploads import (
+    REMOVE_SAMPLE_KIND,
     blocking_upload,
     find_upload_by_sha,
     read_upload_rows,
@@ -54,6 +64,8 @@ __all__ = [
     "DEFAULT_DB_PATH",
     "DEFAULT_WAIT_SECONDS",
     "LOCAL_ZONE",
+    "REMOVAL_NAME",
+    "REMOVE_SAMPLE_KIND",
     "SAMPLE_FILE",
     "SAMPLE_UPLOADER",
     "SAMPLE_UPLOAD_NAME",
@@ -65,6 +77,8 @@ __all__ = [
     "DamagedError",
     "Fault",
     "OutdatedError",
+    "Removal",
+    "SampleLeft",
     "StorageFault",
     "StoreError",
     "UploadResult",
@@ -80,9 +94,12 @@ __all__ = [
     "now",
     "read_counts",
     "read_only_notice",
+    "read_removal_rows",
     "read_sample_rows",
     "read_upload_rows",
     "read_uploads",
+    "remove_sample",
+    "sample_left",
     "schema_version",
     "session",
     "storage_fault",

@@ -177,7 +177,9 @@ def _insert_upload(
     )
     result = UploadResult(upload_id, int(counts[0]), int(counts[1]), int(counts[2]))
     con.execute(
-        "INSERT INTO uploads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+        """INSERT INTO uploads (upload_id, uploaded_at, uploaded_by, file_name, sha256, is_sample,
+                               rows_new, rows_revised, rows_unchanged)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [
             upload_id,
             now(),

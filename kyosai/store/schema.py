@@ -52,6 +52,23 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE TABLE data_version (version BIGINT NOT NULL)",
         "INSERT INTO data_version VALUES (0)",
     ),
+    (
+        # Going live (remove-sample): a removal of the sample is an upload of its own kind,
+        # undone like any other, and removal_rows says what it did to each count: deleted it
+        # (new_upload_id null) or kept it under the later upload that confirmed its value.
+        "ALTER TABLE uploads ADD COLUMN kind VARCHAR DEFAULT 'upload'",
+        "ALTER TABLE uploads ADD COLUMN rows_removed INTEGER DEFAULT 0",
+        """CREATE TABLE removal_rows (
+            upload_id INTEGER NOT NULL,
+            procedure_id VARCHAR NOT NULL,
+            month DATE NOT NULL,
+            online BIGINT NOT NULL,
+            total BIGINT NOT NULL,
+            old_upload_id INTEGER NOT NULL,
+            new_upload_id INTEGER,
+            PRIMARY KEY (upload_id, procedure_id, month)
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -14,13 +14,15 @@ from kyosai.store.faults import StoreError
 from kyosai.store.writes import commit_write
 
 log = logging.getLogger("kyosai.store")
+REMOVE_SAMPLE_KIND = "remove_sample"
 
 
 def read_uploads(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Every upload, newest first."""
     frame: pl.DataFrame = con.sql(
         """SELECT upload_id, uploaded_at, uploaded_by, file_name, sha256, is_sample,
-                  rows_new, rows_revised, rows_unchanged, undone_at, undone_by
+                  rows_new, rows_revised, rows_unchanged, undone_at, undone_by, kind,
+                  rows_removed
            FROM uploads ORDER BY upload_id DESC"""
     ).pl()
     return frame
@@ -49,11 +51,15 @@ def read_upload_rows(con: duckdb.DuckDBPyConnection, upload_id: int) -> pl.DataF
 
 def blocking_upload(con: duckdb.DuckDBPyConnection, upload_id: int) -> int | None:
     """The latest live upload after this one that touched any of its rows (undo that first)."""
+    # A removal of the sample touches the counts it deleted or kept, as an upload does.
     row = first_row(
         con,
-        """SELECT max(later.upload_id)
-           FROM upload_rows mine
-           JOIN upload_rows later USING (procedure_id, month)
+        """WITH touched AS (
+               SELECT upload_id, procedure_id, month FROM upload_rows
+               UNION ALL SELECT upload_id, procedure_id, month FROM removal_rows)
+           SELECT max(later.upload_id)
+           FROM touched mine
+           JOIN touched later USING (procedure_id, month)
            JOIN uploads u ON u.upload_id = later.upload_id
            WHERE mine.upload_id = ? AND later.upload_id > ? AND u.undone_at IS NULL""",
         [upload_id, upload_id],
@@ -71,7 +77,7 @@ def undo_upload(con: duckdb.DuckDBPyConnection, upload_id: int, undone_by: str) 
 
 def _reverse_upload(con: duckdb.DuckDBPyConnection, upload_id: int, undone_by: str) -> None:
     # The body of undo_upload's transaction; run again as a whole after a write conflict.
-    state = first_row(con, "SELECT undone_at FROM uploads WHERE upload_id = ?", [upload_id])
+    state = first_row(con, "SELECT undone_at, kind FROM uploads WHERE upload_id = ?", [upload_id])
     if not state:
         raise StoreError(f"取込 #{upload_id} はありません。")
     if state[0] is not None:
@@ -80,10 +86,13 @@ def _reverse_upload(con: duckdb.DuckDBPyConnection, upload_id: int, undone_by: s
     # this upload's values: undoing underneath it would silently change its figures.
     later = blocking_upload(con, upload_id)
     if later is not None:
+        name = first_row(con, "SELECT file_name FROM uploads WHERE upload_id = ?", [later])
         raise StoreError(
-            f"取込 #{later} が同じ手続・年月の件数を含んでいるため、取込 #{upload_id} は"
-            f"取り消せません。先に取込 #{later} を取り消してください。"
+            f"取込 #{later}（{name[0] if name else ''}）が同じ手続・年月の件数を含んでいるため、"
+            f"取込 #{upload_id} は取り消せません。先に取込 #{later} を取り消してください。"
         )
+    if state[1] == REMOVE_SAMPLE_KIND:
+        _reverse_removal(con, upload_id)
     con.execute(
         """DELETE FROM monthly_counts c USING upload_rows r
            WHERE r.upload_id = ? AND r.change = 'new'
@@ -103,3 +112,21 @@ def _reverse_upload(con: duckdb.DuckDBPyConnection, upload_id: int, undone_by: s
         [now(), undone_by, upload_id],
     )
     log.debug("undo of upload %d: written, committing", upload_id)
+
+
+def _reverse_removal(con: duckdb.DuckDBPyConnection, upload_id: int) -> None:
+    # No later upload touched these counts (checked above), so the deleted ones are absent
+    # and the kept ones still carry the upload the removal gave them.
+    con.execute(
+        """INSERT INTO monthly_counts
+           SELECT procedure_id, month, online, total, old_upload_id FROM removal_rows
+           WHERE upload_id = ? AND new_upload_id IS NULL""",
+        [upload_id],
+    )
+    con.execute(
+        """UPDATE monthly_counts c SET upload_id = r.old_upload_id
+           FROM removal_rows r
+           WHERE r.upload_id = ? AND r.new_upload_id IS NOT NULL
+             AND c.procedure_id = r.procedure_id AND c.month = r.month""",
+        [upload_id],
+    )

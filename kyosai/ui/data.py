@@ -252,6 +252,17 @@ def undo(upload_id: int, user: str) -> None:
     _write(lambda cur: store.undo_upload(cur, upload_id, user))
 
 
+@per_data_version()
+def sample_left(con: duckdb.DuckDBPyConnection, today: date) -> store.SampleLeft:
+    """How many counts a removal of the sample would delete, and keep."""
+    return store.sample_left(con)
+
+
+def remove_sample(user: str) -> store.Removal:
+    """Remove the sample counts no real upload replaced (raises StoreError when refused)."""
+    return _write(lambda cur: store.remove_sample(cur, user))
+
+
 # A plain cache: st.cache_data would hash the argument and unpickle the bytes on every rerun.
 @functools.lru_cache(maxsize=8)
 def template(quarter: FiscalQuarter) -> bytes:

@@ -29,7 +29,7 @@ from kyosai.html_tables import (
 )
 from kyosai.literal import markdown_literal
 from kyosai.status import status_text
-from kyosai.uploads import UploadDetail
+from kyosai.uploads import SHA_COLUMN, UploadDetail
 
 # The sparklines share one scale, 0-60 % or up to the highest rate shown if that is higher, so
 # the rows compare at a glance and no line is ever cut off.
@@ -208,7 +208,8 @@ def history(frame: pl.DataFrame) -> HistoryScreen:
         number: f"#{number} {name}"
         for number, name in zip(frame["番号"].to_list(), frame["ファイル名"].to_list(), strict=True)
     }
-    return HistoryScreen(text_table_html(frame, "log"), labels)
+    # The file's fingerprint is for tracing a figure to its file: the detail view shows it.
+    return HistoryScreen(text_table_html(frame.drop(SHA_COLUMN, strict=False), "log"), labels)
 
 
 @dataclass(frozen=True)

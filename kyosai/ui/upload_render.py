@@ -12,7 +12,7 @@ from kyosai.html_tables import rate_table_html
 from kyosai.ingest import UploadPlan
 from kyosai.literal import markdown_literal
 from kyosai.percent import format_tenths
-from kyosai.store import UploadResult
+from kyosai.store import REMOVE_SAMPLE_KIND, Removal, SampleLeft, UploadResult
 from kyosai.ui import render
 from kyosai.uploads import UploadDetail
 
@@ -55,7 +55,7 @@ def template_choice(default: FiscalQuarter) -> FiscalQuarter:
     return st.selectbox(
         "テンプレートの四半期",
         options=options,
-        format_func=lambda q: f"{q.label}（{month_label(q.months[0])}~{month_label(q.months[2])}）",
+        format_func=lambda q: q.long_label,
         key="template_quarter",
     )
 
@@ -144,8 +144,16 @@ def preview(plan: UploadPlan) -> bool:
     )
 
 
-def detail(rows: pa.Table) -> None:
-    """One upload's rows."""
+def detail(item: UploadDetail, rows: pa.Table) -> None:
+    """One upload's record line and its rows."""
+    record = item.summary
+    if record.get("kind") != REMOVE_SAMPLE_KIND:
+        st.caption(
+            markdown_literal(
+                f"ファイル {record['file_name']}　取込者 {record['uploaded_by']}　"
+                f"ファイルの指紋（sha256） {record['sha256']}"
+            )
+        )
     st.dataframe(rows, hide_index=True, width="stretch", column_config=COUNT_COLUMNS)
 
 
@@ -161,12 +169,48 @@ def undo_controls(item: UploadDetail) -> bool:
             f"先に取込 #{item.blocked_by} を取り消してください。"
         )
         return False
-    st.markdown(
-        f"取込 #{item.upload_id} を取り消すと、この取込で追加された行は削除され、"
-        "修正された行は取込前の値に戻ります。"
-    )
+    if item.summary.get("kind") == REMOVE_SAMPLE_KIND:
+        st.markdown(
+            f"取込 #{item.upload_id}（サンプルデータの削除）を取り消すと、削除したサンプルデータの"
+            "件数が元に戻ります。"
+        )
+    else:
+        st.markdown(
+            f"取込 #{item.upload_id} を取り消すと、この取込で追加された行は削除され、"
+            "修正された行は取込前の値に戻ります。"
+        )
     sure = st.checkbox(f"取込 #{item.upload_id} を取り消します", key=f"undo_sure_{item.upload_id}")
     return st.button("取り消す", disabled=not sure, type="primary", key=f"undo_{item.upload_id}")
+
+
+def remove_sample_controls(left: SampleLeft) -> bool:
+    """Going live: the removal of the sample data, with a confirmation; True when confirmed."""
+    if left.removed + left.kept == 0:
+        return False
+    with st.expander("本番運用の開始：サンプルデータの削除", icon=":material/rocket_launch:"):
+        kept = (
+            f"実データの取込が同じ値を登録した {left.kept:,} 件は、その取込の値として残します。"
+            if left.kept
+            else ""
+        )
+        st.markdown(
+            f"サンプルデータのまま残っている件数 {left.removed:,} 件を削除します。{kept}"
+            "実データの取込が書いた件数は、そのまま残ります。削除は取込履歴に記録され、"
+            "取り消すと元に戻ります。"
+        )
+        sure = st.checkbox("サンプルデータを削除します", key="remove_sample_sure")
+        return st.button(
+            "サンプルデータを削除する", disabled=not sure, type="primary", key="remove_sample"
+        )
+
+
+def after_removal(removal: Removal) -> None:
+    """Remember the outcome and rerun so every figure is fresh."""
+    st.session_state[_FLASH] = (
+        f"サンプルデータの件数 {removal.removed:,} 件を削除しました（取込 #{removal.upload_id}）。"
+        "すべての画面に反映されています。"
+    )
+    st.rerun()
 
 
 def after_undo(upload_id: int) -> None:

@@ -115,3 +115,23 @@ def test_history_undo_restores_the_figures(app: AppTest, db_path: Path) -> None:
     app.button(key="undo_2").click().run()
     assert any("取込 #2 を取り消しました" in s.value for s in app.success)
     assert _counts(db_path).equals(before)
+
+
+def test_going_live_removes_the_sample_and_its_notice(app: AppTest, db_path: Path) -> None:
+    _open_upload(app)
+    _drop(app, "r7q3.xlsx", long_xlsx(quarter_counts()))
+    _confirm(app)
+    app.switch_page("pages/history.py").run()
+    expander = next(e for e in app.expander if e.label == "本番運用の開始：サンプルデータの削除")
+    assert "サンプルデータのまま残っている件数 100 件を削除します" in expander.markdown[0].value
+    button = app.button(key="remove_sample")
+    assert button.disabled  # until the checkbox says so
+    app.checkbox(key="remove_sample_sure").check().run()
+    app.button(key="remove_sample").click().run()
+    assert any("100 件を削除しました（取込 #3）" in s.value for s in app.success)
+    counts = _counts(db_path)
+    assert counts.height == 21 and not counts["is_sample"].any()  # the real quarter only
+    assert not [e for e in app.expander if e.label.startswith("本番運用の開始")]
+    overview = app.switch_page("pages/overview.py").run()
+    assert not [w for w in overview.warning if "サンプルデータ" in w.value]
+    assert not any("サンプルデータ" in m.value for m in overview.markdown)

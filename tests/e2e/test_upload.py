@@ -239,7 +239,7 @@ def test_upload_filled_template(page: Page, fresh_app_server: AppServer, tmp_pat
     expect(page.get_by_role("button", name=CONFIRM_BUTTON)).to_have_count(0)
     # The template offered next is the following quarter.
     expect(page.get_by_role("combobox", name="テンプレートの四半期")).to_have_value(
-        re.compile(r"^R7Q4")
+        "令和7年度第4四半期（R8.1~R8.3）"
     )
     assert_no_exception(page)
     screenshot(page, "upload-done")
