@@ -35,7 +35,11 @@ def upload_log(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return store.read_uploads(con).select(
         pl.col("upload_id").alias("番号"),
         pl.col("uploaded_at").dt.strftime(TIMESTAMP_FORMAT).alias("取込日時"),
-        pl.col("uploaded_by").alias("取込者"),
+        # The sample is kyosai's own: said so, not shown as if a person named kyosai uploaded it.
+        pl.when(pl.col("is_sample"))
+        .then(pl.col("uploaded_by") + pl.lit("（同梱のサンプル）"))
+        .otherwise(pl.col("uploaded_by"))
+        .alias("取込者"),
         pl.col("file_name").alias("ファイル名"),
         pl.col("sha256").str.slice(0, 12).alias(SHA_COLUMN),
         pl.col("rows_new").alias("新規"),

@@ -73,7 +73,9 @@ def access() -> Access:
     mode = sign_in_mode(secrets)
     settings = secrets.get("kyosai", {})
     if mode == "local":
-        return Access(mode, True, login_name("ローカル利用者"))
+        # The name the user gave this session, else the computer's login name.
+        name = st.session_state.get(_STAFF_NAME)
+        return Access(mode, True, name or login_name("ローカル利用者"))
     if mode == "oidc":
         if not st.user.is_logged_in:
             return Access(mode, False, "")
@@ -113,6 +115,8 @@ def sign_in_panel() -> Access:
                 st.button("サインアウト", on_click=st.logout)
         elif current.mode == "password":
             _password_panel(current)
+        elif current.mode == "local":
+            _local_name_panel(current)
         elif current.mode == "locked":
             st.caption("閲覧専用（職員サインイン未設定）")
     return current
@@ -132,6 +136,25 @@ def _password_panel(current: Access) -> None:
         submitted = st.form_submit_button("サインイン")
     if submitted:
         _try_password(name.strip(), password)
+
+
+def _local_name_panel(current: Access) -> None:
+    if st.session_state.get(_STAFF_NAME):
+        st.caption(f"取込者: {markdown_literal(current.user)}")
+        if st.button("名前を変える", key="local_name_change"):
+            del st.session_state[_STAFF_NAME]
+            st.rerun()
+        return
+    with st.form("local_name", border=True):
+        name = st.text_input(
+            "お名前（取込の記録に残ります）",
+            max_chars=40,
+            help=f"入力しないときは、このパソコンのログイン名（{current.user}）を記録します。",
+        )
+        submitted = st.form_submit_button("この名前で記録する")
+    if submitted and name.strip():
+        st.session_state[_STAFF_NAME] = name.strip()
+        st.rerun()
 
 
 def _client_key() -> str:

@@ -10,9 +10,11 @@ from streamlit import config
 from streamlit.testing.v1 import AppTest
 
 from kyosai import store
+from kyosai.identity import login_name
 from kyosai.passwords import hash_password
 from tests.app.conftest import ROOT
 from tests.app_pages import APP_PAGES
+from tests.html_table import sent_html
 from tests.quarter_files import long_xlsx, quarter_counts
 
 ALL_PAGES = APP_PAGES
@@ -64,6 +66,38 @@ def public_address() -> Iterator[None]:
 def test_local_run_makes_the_local_user_staff(app: AppTest) -> None:
     app.switch_page("pages/upload.py").run()
     assert _uploaders(app)
+
+
+def _uploaded_by(db_path: Path) -> str:
+    con = store.connect(db_path)
+    try:
+        return str(store.read_uploads(con)["uploaded_by"][0])
+    finally:
+        con.close()
+
+
+def _upload_a_quarter(app: AppTest) -> None:
+    app.switch_page("pages/upload.py").run()
+    _uploaders(app)[0].set_value(("q.xlsx", long_xlsx(quarter_counts()), XLSX))  # type: ignore[attr-defined]
+    app.run()
+    next(b for b in app.button if b.label.startswith("この内容で登録する")).click().run()
+
+
+def test_a_local_user_gives_the_name_recorded_on_uploads(app: AppTest, db_path: Path) -> None:
+    assert app.sidebar.text_input[0].label == "お名前（取込の記録に残ります）"
+    app.sidebar.text_input[0].input("佐藤")
+    app.sidebar.button[0].click().run()
+    assert any("取込者: 佐藤" in c.value for c in app.sidebar.caption)
+    _upload_a_quarter(app)
+    assert _uploaded_by(db_path) == "佐藤"
+    app.switch_page("pages/history.py").run()
+    history = sent_html(app)
+    assert "<td>佐藤</td>" in history and "kyosai（同梱のサンプル）" in history
+
+
+def test_a_local_user_without_a_name_is_recorded_by_login(app: AppTest, db_path: Path) -> None:
+    _upload_a_quarter(app)
+    assert _uploaded_by(db_path) == login_name("ローカル利用者")
 
 
 def test_public_server_without_sign_in_has_no_uploader(db_path: Path, public_address: None) -> None:

@@ -280,8 +280,10 @@ def test_injection_strings_stay_inert_text(
 ) -> None:
     sheet = injected_book[UPLOADS_SHEET]
     header, _ = find(sheet, "番号")
-    names = [sheet.cell(header, c).value for c in range(1, 9)]
-    assert names == ["番号", "取込日時", "取込者", "ファイル名", "新規", "修正", "変更なし", "状態"]
+    names = [sheet.cell(header, c).value for c in range(1, 10)]
+    assert names == [
+        "番号", "取込日時", "取込者", "ファイル名", "新規", "修正", "変更なし", "削除", "状態",
+    ]  # fmt: skip
     by_id = {sheet.cell(r, 1).value: r for r in range(header + 1, sheet.max_row + 1)}
     assert set(by_id) == {1, 2, 3}
     cells: dict[int, dict[str, Any]] = {
