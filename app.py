@@ -22,6 +22,7 @@ if access.is_staff:
     pages += [
         st.Page("pages/upload.py", title="データ取込", icon=":material/upload_file:"),
         st.Page("pages/history.py", title="取込履歴", icon=":material/history:"),
+        st.Page("pages/events.py", title="取組と対象手続", icon=":material/campaign:"),
     ]
 navigation = st.navigation(pages)
 navigation.run()

@@ -64,6 +64,8 @@ class Event:
     procedure_ids: tuple[str, ...]
     label: str
     detail: str
+    until: date | None = None  # the last month of a measure that ran over a period
+    event_id: int | None = None  # its number in the database (None for the shipped CSV's)
 
     def applies_to(self, procedure_id: str) -> bool:
         """Whether the event concerns the procedure (events with no procedures concern all)."""

@@ -8,4 +8,5 @@ APP_PAGES = [
     "pages/definitions.py",
     "pages/upload.py",
     "pages/history.py",
+    "pages/events.py",
 ]

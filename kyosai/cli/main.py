@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 
 from kyosai import store
-from kyosai.cli import admin, tables, uploads
+from kyosai.cli import admin, events, tables, uploads
 from kyosai.cli.common import (
     EXIT_DAMAGED,
     EXIT_INPUT_PROBLEM,
@@ -68,6 +68,8 @@ def parser() -> argparse.ArgumentParser:
     undo = command("undo", uploads.run_undo, "取込を取り消す")
     undo.add_argument("upload_id", type=int, metavar="UPLOAD_ID")
     undo.add_argument("--by", help="取消者の名前（既定: ログイン名）")
+
+    events.add_commands(commands, DB_HELP)
 
     remover = command(
         "remove-sample",

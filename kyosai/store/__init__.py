@@ -5,8 +5,8 @@ faults (errors; storage faults told from damage) → db (lock, transactions, the
 read-only open) → schema (migrations, versions) → backups → writes (the one
 commit path: bump the data version, then back up) → uploads (record, undo) → counts (reads,
 write_upload, sample) → removal (going live: the sample removed, undoably) →
-integrity (the check on open) → connection (open, session); restore
-builds on backups and writes.
+events (取組 and their change record) → integrity (the check on open) → connection (open,
+session); restore builds on backups and writes.
 This package re-exports what callers outside the store use.
 """
 
@@ -31,6 +31,16 @@ from kyosai.store.db import (
     now,
     transaction,
     wait_seconds_from_env,
+)
+from kyosai.store.events import (
+    EventChange,
+    add_event,
+    edit_event,
+    read_event_changes,
+    read_events,
+    remove_event,
+    undo_event_change,
+    with_stored_events,
 )
 from kyosai.store.faults import (
     BusyError,
@@ -75,6 +85,7 @@ __all__ = [
     "BackupOutcome",
     "BusyError",
     "DamagedError",
+    "EventChange",
     "Fault",
     "OutdatedError",
     "Removal",
@@ -82,10 +93,12 @@ __all__ = [
     "StorageFault",
     "StoreError",
     "UploadResult",
+    "add_event",
     "blocking_upload",
     "connect",
     "data_version",
     "db_path_from_env",
+    "edit_event",
     "find_upload_by_sha",
     "is_read_only",
     "latest_month",
@@ -93,18 +106,23 @@ __all__ = [
     "migrate",
     "now",
     "read_counts",
+    "read_event_changes",
+    "read_events",
     "read_only_notice",
     "read_removal_rows",
     "read_sample_rows",
     "read_upload_rows",
     "read_uploads",
+    "remove_event",
     "remove_sample",
     "sample_left",
     "schema_version",
     "session",
     "storage_fault",
     "transaction",
+    "undo_event_change",
     "undo_upload",
     "wait_seconds_from_env",
+    "with_stored_events",
     "write_upload",
 ]

@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import duckdb
 
+from kyosai.catalog import load_catalog
 from kyosai.store.db import WRITE_LOCK, first_row, transaction
 from kyosai.store.faults import StoreError
 
+Step = str | Callable[[duckdb.DuckDBPyConnection], None]
+
+
+def _seed_events(con: duckdb.DuckDBPyConnection) -> None:
+    # The measures shipped in data/events.csv become the database's, once, when the table is
+    # made; from then on staff keep them on 取組と対象手続.
+    for order, event in enumerate(load_catalog().events, start=1):
+        con.execute(
+            """INSERT INTO events (event_id, day, precise_day, until, scheme_id, procedure_ids,
+                                   label, detail, sort_order)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [
+                order, event.when, event.precise_day, event.until, event.scheme_id,
+                "|".join(event.procedure_ids), event.label, event.detail, order,
+            ],
+        )  # fmt: skip
+
+
 # Each entry moves the schema from version i to i + 1. Never edit a released entry: append one.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
+MIGRATIONS: tuple[tuple[Step, ...], ...] = (
     (
         """CREATE TABLE uploads (
             upload_id INTEGER PRIMARY KEY,
@@ -69,6 +90,36 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (upload_id, procedure_id, month)
         )""",
     ),
+    (
+        # 取組 live in the database, seeded from data/events.csv; a removed one is kept with
+        # removed_at, so that its removal can be undone.
+        """CREATE TABLE events (
+            event_id INTEGER PRIMARY KEY,
+            day DATE,
+            precise_day BOOLEAN NOT NULL DEFAULT FALSE,
+            until DATE,
+            scheme_id VARCHAR,
+            procedure_ids VARCHAR NOT NULL DEFAULT '',
+            label VARCHAR NOT NULL,
+            detail VARCHAR NOT NULL DEFAULT '',
+            sort_order INTEGER NOT NULL,
+            removed_at TIMESTAMP
+        )""",
+        # Every change to a measure: who, when, what it was before and after (JSON), and its
+        # undo, as uploads are recorded.
+        """CREATE TABLE event_changes (
+            change_id INTEGER PRIMARY KEY,
+            changed_at TIMESTAMP NOT NULL,
+            changed_by VARCHAR NOT NULL,
+            action VARCHAR NOT NULL CHECK (action IN ('add', 'edit', 'remove')),
+            event_id INTEGER NOT NULL,
+            before_json VARCHAR,
+            after_json VARCHAR,
+            undone_at TIMESTAMP,
+            undone_by VARCHAR
+        )""",
+        _seed_events,
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -109,8 +160,11 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
             )
         for version in range(current, SCHEMA_VERSION):
             with transaction(con):
-                for statement in MIGRATIONS[version]:
-                    con.execute(statement)
+                for step in MIGRATIONS[version]:
+                    if isinstance(step, str):
+                        con.execute(step)
+                    else:
+                        step(con)
                 con.execute("INSERT INTO schema_version VALUES (?)", [version + 1])
     return SCHEMA_VERSION
 

@@ -19,7 +19,7 @@ import streamlit as st
 
 from kyosai import charts, store, uploads, views
 from kyosai.calendar import FiscalQuarter
-from kyosai.catalog import default_catalog
+from kyosai.catalog import Catalog, Event, default_catalog
 from kyosai.committee import CommitteeChoice, committee
 from kyosai.ingest import UploadPlan, commit_plan, plan_upload, template_xlsx
 from kyosai.ingest.worker import reader_pool
@@ -27,6 +27,12 @@ from kyosai.literal import markdown_literal
 from kyosai.store import backups
 from kyosai.ui import screens
 from kyosai.ui.pool import SharedConnection
+
+
+def _catalog(con: duckdb.DuckDBPyConnection) -> Catalog:
+    # The shipped schemes and procedures with the 取組 staff keep in the database.
+    return store.with_stored_events(con, default_catalog())
+
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -107,13 +113,13 @@ def per_data_version(
 @per_data_version()
 def filter_options(con: duckdb.DuckDBPyConnection, today: date) -> views.FilterOptions:
     """Choices for the filter widgets."""
-    return views.filter_options(con, default_catalog())
+    return views.filter_options(con, _catalog(con))
 
 
 @per_data_version()
 def overview(con: duckdb.DuckDBPyConnection, today: date) -> screens.OverviewScreen:
     """The 概要 page."""
-    return screens.overview(views.overview(con, default_catalog(), today))
+    return screens.overview(views.overview(con, _catalog(con), today))
 
 
 @per_data_version()
@@ -121,7 +127,7 @@ def trends(
     con: duckdb.DuckDBPyConnection, today: date, filters: views.Filters
 ) -> screens.TrendScreen:
     """The 利用率の推移 page for these filters."""
-    return screens.trends(views.trends(con, default_catalog(), filters, today))
+    return screens.trends(views.trends(con, _catalog(con), filters, today))
 
 
 @per_data_version()
@@ -129,7 +135,7 @@ def season(
     con: duckdb.DuckDBPyConnection, today: date, filters: views.Filters
 ) -> list[tuple[str, dict[str, Any]]]:
     """The 年度比較 charts for these filters, one per procedure."""
-    return views.season(con, default_catalog(), filters)
+    return views.season(con, _catalog(con), filters)
 
 
 @per_data_version()
@@ -137,13 +143,13 @@ def table(
     con: duckdb.DuckDBPyConnection, today: date, filters: views.Filters
 ) -> screens.TableScreen:
     """The 集計表 page for these filters."""
-    return screens.table(views.table(con, default_catalog(), filters, today))
+    return screens.table(views.table(con, _catalog(con), filters, today))
 
 
 @per_data_version()
 def definitions(con: duckdb.DuckDBPyConnection, today: date) -> screens.DefinitionsScreen:
     """The データの定義 page."""
-    return screens.definitions(views.definitions(con, default_catalog(), today))
+    return screens.definitions(views.definitions(con, _catalog(con), today))
 
 
 @per_data_version()
@@ -151,7 +157,7 @@ def committee_screen(
     con: duckdb.DuckDBPyConnection, today: date, choice: CommitteeChoice
 ) -> screens.CommitteeScreen:
     """The 会議資料 page for the presenter's choices."""
-    return screens.committee(committee(con, default_catalog(), choice, today))
+    return screens.committee(committee(con, _catalog(con), choice, today))
 
 
 @per_data_version(maxsize=4)
@@ -175,7 +181,7 @@ def committee_deck(con: duckdb.DuckDBPyConnection, today: date, choice: Committe
 
     with st.spinner("資料3（PowerPoint）を作成しています…"):
         model = committee_screen(choice).model
-        return deck_pptx(model, default_catalog(), load_report_text(), today)
+        return deck_pptx(model, _catalog(con), load_report_text(), today)
 
 
 @per_data_version(maxsize=16)
@@ -224,7 +230,7 @@ def upload_detail(
     con: duckdb.DuckDBPyConnection, today: date, upload_id: int
 ) -> screens.UploadDetailScreen:
     """One upload's rows and whether it can be undone."""
-    return screens.upload_detail(uploads.detail(con, default_catalog(), upload_id))
+    return screens.upload_detail(uploads.detail(con, _catalog(con), upload_id))
 
 
 @per_data_version()
@@ -250,6 +256,33 @@ def commit(upload_plan: UploadPlan, user: str) -> store.UploadResult:
 def undo(upload_id: int, user: str) -> None:
     """Undo an upload (raises StoreError with a Japanese message when refused)."""
     _write(lambda cur: store.undo_upload(cur, upload_id, user))
+
+
+@per_data_version()
+def events_screen(con: duckdb.DuckDBPyConnection, today: date) -> screens.EventsScreen:
+    """The 取組と対象手続 page: the live measures and every change to them."""
+    catalog = _catalog(con)
+    return screens.events(catalog, store.read_event_changes(con))
+
+
+def add_event(event: Event, user: str) -> store.EventChange:
+    """Store a checked new measure."""
+    return _write(lambda cur: store.add_event(cur, event, user))
+
+
+def edit_event(event_id: int, event: Event, user: str) -> store.EventChange:
+    """Replace a measure's fields (raises StoreError when nothing changes)."""
+    return _write(lambda cur: store.edit_event(cur, event_id, event, user))
+
+
+def remove_event(event_id: int, user: str) -> store.EventChange:
+    """Take a measure off every chart and list, undoably."""
+    return _write(lambda cur: store.remove_event(cur, event_id, user))
+
+
+def undo_event_change(change_id: int, user: str) -> store.EventChange:
+    """Undo one change to a measure (raises StoreError when refused)."""
+    return _write(lambda cur: store.undo_event_change(cur, change_id, user))
 
 
 @per_data_version()

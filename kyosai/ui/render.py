@@ -45,6 +45,9 @@ TABLE_STYLE = """
 .kt table.scorecard th {white-space: normal; min-width: 3.6em;}
 .kt table.scorecard td.scheme {white-space: normal; min-width: 5.5rem;}
 .kt table.log td {white-space: normal;}
+.kt table.events {width: 100%;}
+.kt table.events td {white-space: normal; vertical-align: top;}
+.kt table.events td:nth-child(-n+2) {white-space: nowrap;}
 .kt img.spark {display: block;}
 </style>
 """

@@ -17,8 +17,10 @@ from streamlit import dataframe_util
 
 from kyosai import views
 from kyosai.calendar import month_label_long
-from kyosai.catalog import Event
+from kyosai.catalog import Catalog, Event
 from kyosai.committee import CommitteeModel
+from kyosai.event_changes import changes_frame
+from kyosai.events import events_frame
 from kyosai.html_tables import (
     cards_html,
     grouped_table_html,
@@ -28,6 +30,7 @@ from kyosai.html_tables import (
     text_table_html,
 )
 from kyosai.literal import markdown_literal
+from kyosai.scorecard import scorecard_frame
 from kyosai.status import status_text
 from kyosai.uploads import SHA_COLUMN, UploadDetail
 
@@ -223,3 +226,33 @@ class UploadDetailScreen:
 def upload_detail(detail: UploadDetail) -> UploadDetailScreen:
     """The 取込履歴 detail of one upload."""
     return UploadDetailScreen(detail, detail.rows.to_arrow())
+
+
+@dataclass(frozen=True)
+class EventsScreen:
+    """取組と対象手続: the measures, the change record, and the catalogue they draw from."""
+
+    catalog: Catalog
+    events_html: str
+    changes_html: str
+    has_changes: bool
+    live_changes: dict[int, str]  # change id → its line, for the undo choice
+    scorecard_html: str
+
+
+def events(catalog: Catalog, changes: pl.DataFrame) -> EventsScreen:
+    """The 取組と対象手続 screen."""
+    record = changes_frame(changes, catalog)
+    live = record.filter(pl.col("状態") == "有効")
+    return EventsScreen(
+        catalog=catalog,
+        events_html=text_table_html(events_frame(catalog.events, catalog), "events"),
+        changes_html=text_table_html(record, "log"),
+        has_changes=not record.is_empty(),
+        live_changes={
+            row["変更"]: f"#{row['変更']} {row['操作']} 取組 #{row['取組']} "
+            f"{row['変更後'] or row['変更前']}"
+            for row in live.iter_rows(named=True)
+        },
+        scorecard_html=grouped_table_html(scorecard_frame(catalog), "制度"),
+    )

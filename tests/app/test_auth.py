@@ -30,7 +30,7 @@ def _undo_buttons(app: AppTest) -> list[object]:
     return [b for b in app.button if b.label == "取り消す"]
 
 
-STAFF_PAGES = ["pages/upload.py", "pages/history.py"]
+STAFF_PAGES = ["pages/upload.py", "pages/history.py", "pages/events.py"]
 
 
 def _assert_no_staff_controls_anywhere(app: AppTest) -> None:

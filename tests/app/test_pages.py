@@ -22,6 +22,7 @@ PAGES = {
     "pages/definitions.py": "データの定義",
     "pages/upload.py": "データ取込",
     "pages/history.py": "取込履歴",
+    "pages/events.py": "取組と対象手続",
 }
 
 

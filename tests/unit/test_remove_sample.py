@@ -121,6 +121,7 @@ def test_a_database_of_the_first_schema_is_migrated(tmp_path: Path) -> None:
     con = duckdb.connect(str(path))
     con.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
     for statement in MIGRATIONS[0]:
+        assert isinstance(statement, str)
         con.execute(statement)
     con.execute("INSERT INTO schema_version VALUES (1)")
     con.execute(
@@ -130,9 +131,13 @@ def test_a_database_of_the_first_schema_is_migrated(tmp_path: Path) -> None:
     con.close()
     con = store.connect(path)
     try:
-        assert store.schema_version(con) == store.SCHEMA_VERSION == 2
+        assert store.schema_version(con) == store.SCHEMA_VERSION == 3
         record = store.read_uploads(con).row(0, named=True)
         assert (record["kind"], record["rows_removed"]) == ("upload", 0)
+        # The measures of data/events.csv come into a migrated database as into a new one.
+        assert [e.label for e in store.read_events(con)] == [
+            e.label for e in default_catalog().events
+        ]
     finally:
         con.close()
 

@@ -1,0 +1,46 @@
+"""The record of changes to 取組, as 取組と対象手続 shows it: who, when, what, before → after."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from kyosai.catalog import Catalog
+from kyosai.events import event_summary
+from kyosai.store.events import ACTION_WORDS, event_from_json
+from kyosai.uploads import TIMESTAMP_FORMAT
+
+
+def changes_frame(changes: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
+    """Every change, newest first, in words."""
+    rows = []
+    for row in changes.iter_rows(named=True):
+        before = event_from_json(row["before_json"], row["event_id"])
+        after = event_from_json(row["after_json"], row["event_id"])
+        state = (
+            "有効"
+            if row["undone_at"] is None
+            else f"取消済み（{row['undone_at']:{TIMESTAMP_FORMAT}}、{row['undone_by']}）"
+        )
+        rows.append(
+            {
+                "変更": row["change_id"],
+                "日時": f"{row['changed_at']:{TIMESTAMP_FORMAT}}",
+                "変更者": row["changed_by"],
+                "操作": ACTION_WORDS[row["action"]],
+                "取組": row["event_id"],
+                "変更前": event_summary(before, catalog) if before else "",
+                "変更後": event_summary(after, catalog) if after else "",
+                "状態": state,
+            }
+        )
+    schema = {
+        "変更": pl.Int64,
+        "日時": pl.String,
+        "変更者": pl.String,
+        "操作": pl.String,
+        "取組": pl.Int64,
+        "変更前": pl.String,
+        "変更後": pl.String,
+        "状態": pl.String,
+    }
+    return pl.DataFrame(rows, schema=schema)

@@ -1,0 +1,47 @@
+"""取組と対象手続: the outreach measures staff keep, each change recorded and undoable."""
+
+import streamlit as st
+
+from kyosai.literal import markdown_literal
+from kyosai.store import StoreError
+from kyosai.ui import auth, data, event_render, render, upload_render
+from kyosai.ui.routing import require_router
+
+require_router()
+st.title("取組と対象手続")
+user = auth.require_staff()
+upload_render.storage_notice(data.storage_notice())
+event_render.flash()
+screen = data.events_screen()
+catalog = screen.catalog
+st.caption(
+    "取組は利用率の推移・会議資料のグラフと、資料3の「取組み」に載ります。"
+    "変更はすべて記録され、取り消せます。"
+)
+event_render.tables(screen.events_html, screen.changes_html, screen.has_changes)
+try:
+    if (undo := event_render.undo_controls(screen.live_changes)) is not None:
+        data.undo_event_change(undo, user)
+        event_render.done(f"取組の変更 #{undo} を取り消しました。")
+    st.subheader("取組を追加")
+    if (added := event_render.event_form("event_add", catalog, None, "追加する")) is not None:
+        change = data.add_event(added, user)
+        event_render.done(f"取組 #{change.event_id}「{added.label}」を追加しました。")
+    st.subheader("取組を変更・削除")
+    if (chosen := event_render.chosen_event(catalog)) is not None and chosen.event_id is not None:
+        edited = event_render.event_form(
+            f"event_edit_{chosen.event_id}", catalog, chosen, "変更する"
+        )
+        if edited is not None:
+            data.edit_event(chosen.event_id, edited, user)
+            event_render.done(f"取組 #{chosen.event_id} を変更しました。")
+        if event_render.remove_controls(chosen):
+            data.remove_event(chosen.event_id, user)
+            event_render.done(f"取組 #{chosen.event_id} を削除しました。")
+except StoreError as error:
+    st.error(markdown_literal(error))
+st.subheader("対象手続と利用目標")
+render.html_table(screen.scorecard_html)
+st.caption(
+    "対象手続・利用目標・取組期間は data/procedures.csv にあります（この画面での変更は未対応）。"
+)
