@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache, cached_property
 from pathlib import Path
@@ -29,8 +29,20 @@ class Scheme:
 
 
 @dataclass(frozen=True)
+class Revision:
+    """A revision of a procedure's plan (基本計画の改定): from this fiscal year on, this target
+    and deadline."""
+
+    from_fy: int
+    target: float
+    deadline_fy: int
+    change_id: int | None = None
+
+
+@dataclass(frozen=True)
 class Procedure:
-    """A procedure (対象手続) of a scheme, with its target and deadline."""
+    """A procedure (対象手続) of a scheme, with its target and deadline (as first planned;
+    `revisions` change them from a fiscal year on, and in_year gives the plan of a year)."""
 
     procedure_id: str
     scheme_id: str
@@ -42,6 +54,15 @@ class Procedure:
     online_start_month: date
     online_start_day: date | None
     aliases: tuple[str, ...]
+    revisions: tuple[Revision, ...] = ()
+
+    def in_year(self, fiscal_year: int) -> Procedure:
+        """The procedure with the target and deadline in force in that fiscal year."""
+        held = [r for r in self.revisions if r.from_fy <= fiscal_year]
+        if not held:
+            return self
+        latest = max(held, key=lambda r: (r.from_fy, r.change_id or 0))
+        return replace(self, target=latest.target, deadline_fy=latest.deadline_fy)
 
     @property
     def target_tenths(self) -> int:
@@ -120,6 +141,16 @@ class Catalog:
             },
             schema_overrides={"row_order": pl.Int32, "target_tenths": pl.Int64},
         )
+
+    def as_of(self, fiscal_year: int) -> Catalog:
+        """The catalogue with every procedure's plan as in force in that fiscal year."""
+        if not any(p.revisions for p in self.procedures):
+            return self
+        return replace(self, procedures=tuple(p.in_year(fiscal_year) for p in self.procedures))
+
+    def target_tenths_in(self, procedure_id: str, fiscal_year: int) -> int:
+        """A procedure's target in that fiscal year, in tenths of a percent."""
+        return self.procedure(procedure_id).in_year(fiscal_year).target_tenths
 
     def events_for(self, procedure_ids: list[str]) -> list[Event]:
         """The events that concern any of these procedures, in the catalogue's order."""

@@ -15,13 +15,14 @@ import polars as pl
 from kyosai.calendar import (
     MonthParseError,
     add_months,
+    fiscal_year,
     fiscal_year_label,
     month_label,
     month_start,
     parse_month,
 )
 from kyosai.catalog import Catalog, Event
-from kyosai.percent import format_tenths
+from kyosai.chart_marks import TargetStep, target_layers, target_steps, with_halo
 
 # Okabe–Ito, reordered so the first series get the strongest contrasts on white; yellow last.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
@@ -33,7 +34,6 @@ MAX_TICKS = 13
 EVENT_COLOR = "#7b3294"
 # vl-convert's default font has no Japanese glyphs; browsers fall back to it when missing.
 FONT = "Noto Sans CJK JP"
-GREEN = "#1b7a1b"
 
 
 def _utc(day: date) -> alt.DateTime:
@@ -45,12 +45,6 @@ def _y_top(max_rate: float | None, target: float) -> float:
     tenths = math.ceil(round((max_rate or 0.0) * 10, 9)) / 10
     # The target is kept inside the domain too, so its band and label never fall off the top.
     return min(1.0, round(max(0.5, tenths + 0.1, target + 0.1), 1))
-
-
-def _target_text(target: float) -> str:
-    tenths = round(target * 1000)
-    # The seed writes the target as "20%", not "20.0%".
-    return f"{tenths // 10}%" if tenths % 10 == 0 else format_tenths(tenths)
 
 
 def _period_end(label: str, start: date) -> date:
@@ -113,15 +107,6 @@ def configure_chart(
 LABEL_STEP = 19
 
 
-def _with_halo(mark: alt.Chart, **encoding: Any) -> list[alt.Chart]:
-    """A text layer drawn twice, a white outline under the text, so a line crossing it does
-    not make it unreadable."""
-    # The same placement (align, dx, baseline …) as the text, plus the outline.
-    props = {k: v for k, v in mark.to_dict()["mark"].items() if k != "type"}
-    halo = mark.mark_text(**props, stroke="white", strokeWidth=4, strokeJoin="round")
-    return [halo.encode(**encoding), mark.encode(**encoding)]
-
-
 def _deadline_layers(
     deadlines: Sequence[tuple[date, str]],
     starts: list[date],
@@ -146,7 +131,7 @@ def _deadline_layers(
     rule = base.mark_rule(color="#444444", strokeDash=[6, 4], strokeWidth=1.5)
     text = base.mark_text(align="left", baseline="top", dx=5, color="#333333")
     offset = alt.YOffset("offset:Q", scale=None)
-    return [rule, *_with_halo(text, y=alt.datum(top), yOffset=offset, text="label:N")]
+    return [rule, *with_halo(text, y=alt.datum(top), yOffset=offset, text="label:N")]
 
 
 def _event_layers(
@@ -194,7 +179,7 @@ def _event_layers(
     return [
         base.mark_rule(color=EVENT_COLOR, opacity=0.25, strokeWidth=1.5),
         marker.encode(y=y, yOffset=offset, tooltip=tooltip),
-        *_with_halo(text, y=y, yOffset=offset, text="label:N"),
+        *with_halo(text, y=y, yOffset=offset, text="label:N"),
     ]
 
 
@@ -224,8 +209,11 @@ def trend_chart(
     x_title: str = "年月",
     text_scale: float = 1.0,
     projections: Sequence[Projection] = (),
+    target_by: Sequence[TargetStep] = (),
 ) -> alt.LayerChart:
     """Layered trend chart of rates per series with target band, deadline rules and events.
+
+    `target_by` steps the target where a revised plan changed it (else `target` throughout).
 
     `projections` draw each series' 見通し as a dashed segment from its last point to March.
 
@@ -242,7 +230,8 @@ def trend_chart(
     starts: list[date] = data.get_column("period_start").unique(maintain_order=True).to_list()
     labels = dict(zip(data["period_start"].to_list(), data["period_label"].to_list(), strict=True))
     last_end = max(_period_end(labels[s], s) for s in starts)
-    top = y_top or _y_top(cast(float | None, data.get_column("rate").max()), target)
+    highest_target = max([target, *(step.target for step in target_by)])
+    top = y_top or _y_top(cast(float | None, data.get_column("rate").max()), highest_target)
     order = series.get_column("series_label").unique(maintain_order=True).to_list()
 
     # Vega cannot write 和暦, so the axis looks each tick up in a table built from the data.
@@ -267,15 +256,8 @@ def trend_chart(
     y_scale = alt.Scale(domain=[0, top], nice=False)
     y_axis = alt.Axis(title="オンライン利用率", format=".0%", tickCount=round(top * 10))
 
-    target_text = f"利用目標 {_target_text(target)}"
-    band = alt.Chart().mark_rect(color="#2ca02c", opacity=0.08)
-    band = band.encode(y=alt.datum(target, scale=y_scale, axis=y_axis), y2=alt.datum(top))
-    rule = alt.Chart().mark_rule(color=GREEN, strokeWidth=2).encode(y=alt.datum(target))
-    # At the left: the right end is where the 見込み labels of the projections land.
-    label = alt.Chart().mark_text(align="left", baseline="bottom", dx=4, dy=-4, color=GREEN)
-    target_label = _with_halo(
-        label, y=alt.datum(target), x=alt.value(0), text=alt.datum(target_text)
-    )
+    steps = list(target_by) or [TargetStep(lo, target)]
+    under, target_label = target_layers(steps, x_scale, y_scale, y_axis, top, lo, hi)
 
     # Vega parses date-only ISO strings as UTC midnight; with a UTC scale and utcFormat the
     # chart never shifts a month because of the viewer's time zone.
@@ -295,7 +277,7 @@ def trend_chart(
     # A period with no total breaks the line instead of bridging a gap nobody measured.
     lines = base.mark_line(strokeWidth=2.5, invalid="break-paths-filter-domains")
     points = base.mark_point(filled=True, size=90, opacity=1).encode(shape=shape, tooltip=tooltip)
-    layers = [band, rule, lines, points]
+    layers = [*under, lines, points]
     x_plain = alt.X("x:T", scale=x_scale)
     stacked: dict[date, int] = {}
     # Text last, over the lines: labels with a halo stay readable where a line crosses them.
@@ -332,7 +314,7 @@ def _projection_layers(
     line = base.mark_line(strokeDash=[7, 5], strokeWidth=2.5).encode(detail="series_label:N")
     ends = base.transform_filter("datum.end")
     text = ends.mark_text(align="right", baseline="bottom", dx=-6, dy=-6)
-    return [line, *_with_halo(text, text="label:N")]
+    return [line, *with_halo(text, text="label:N")]
 
 
 def with_subtitle(spec: dict[str, Any], lines: Sequence[str]) -> dict[str, Any]:
@@ -366,10 +348,21 @@ def catalog_trend_chart(
     the dated events that concern them, from the catalogue; each procedure in its own colour
     and shape, the same on every page and in every picture."""
     procedures = [catalog.procedure(pid) for pid in procedure_ids]
+    steps: list[TargetStep] = []
+    if not series.is_empty() and any(p.revisions for p in procedures):
+        first, last = series["period_start"].min(), series["period_start"].max()
+        years = range(fiscal_year(first), fiscal_year(last) + 1)  # type: ignore[arg-type]
+        steps = target_steps([(y, max(p.in_year(y).target for p in procedures)) for y in years])
+        deadline_plans = {p.in_year(y) for p in procedures for y in years}
+    else:
+        deadline_plans = set(procedures)
     return trend_chart(
         series,
         target=max((p.target for p in procedures), default=0.2),
-        deadlines=sorted({(p.deadline_month, deadline_label(p.deadline_fy)) for p in procedures}),
+        target_by=steps if len(steps) > 1 else (),
+        deadlines=sorted(
+            {(p.deadline_month, deadline_label(p.deadline_fy)) for p in deadline_plans}
+        ),
         events=[e for e in catalog.events_for(procedure_ids) if e.when is not None],
         title=title,
         height=height,

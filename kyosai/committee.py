@@ -14,7 +14,7 @@ import duckdb
 import polars as pl
 
 from kyosai import charts, store
-from kyosai.calendar import month_label, month_label_long
+from kyosai.calendar import fiscal_year, month_label, month_label_long
 from kyosai.catalog import Catalog, Event, in_catalog_order
 from kyosai.outlook import Outlook, outlook_line, outlooks
 from kyosai.percent import format_points, format_target, format_tenths, tenths_expr
@@ -103,11 +103,14 @@ def _status_lines(counts: pl.DataFrame, catalog: Catalog, chosen: list[str]) -> 
         if record["procedure_id"] not in chosen or record["fytd_tenths"] is None:
             continue
         status = Status(record["status"])
-        procedure = catalog.procedure(record["procedure_id"])
+        # The plan of the year judged: a revision may have changed the target or deadline.
+        procedure = catalog.procedure(record["procedure_id"]).in_year(
+            fiscal_year(record["latest_month"])
+        )
         period = f"{month_label(record['fytd_first'])}~{record['latest_label']}"
         detail = (
             f"年度累計（{period}）{format_tenths(record['fytd_tenths'])}、"
-            f"目標 {format_target(procedure.target_tenths)} との差 "
+            f"目標 {format_target(record['target_tenths'])} との差 "
             f"{format_points(record['gap_tenths'])}、取組期間 {deadline_text(procedure)}"
         )
         lines.append(StatusLine(catalog.row_label(record["procedure_id"]), status, detail))
@@ -143,7 +146,15 @@ def committee(
             series = trend_series(counts, catalog, Grain.QUARTER_END, mine, first, last)
             per_scheme.append((scheme_id, mine, series))
     # One y scale for the committee's charts, so the schemes compare by eye.
-    targets = [catalog.procedure(pid).target for pid in with_data] or [0.2]
+    # Every target a chart may draw, revised ones included, stays inside the shared scale.
+    targets = [
+        t
+        for pid in with_data
+        for t in (
+            catalog.procedure(pid).target,
+            *(r.target for r in catalog.procedure(pid).revisions),
+        )
+    ] or [0.2]
     top = charts.shared_y_top([series for _, _, series in per_scheme], max(targets))
     scheme_charts = []
     for scheme_id, mine, series in per_scheme:
@@ -164,7 +175,10 @@ def committee(
         as_of_label=month_label(latest) if latest else None,
         created_label=month_label_long(created_month),
         is_sample=bool(counts["is_sample"].any()),
-        scorecard=scorecard_frame(catalog, chosen, short_scheme=True),
+        # The scorecard of the plan in force in the year reported.
+        scorecard=scorecard_frame(
+            catalog.as_of(fiscal_year(latest or created_month)), chosen, short_scheme=True
+        ),
         status=_status_lines(counts, catalog, chosen),
         rates=table,
         charts=scheme_charts,

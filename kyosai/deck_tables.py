@@ -164,7 +164,7 @@ def rate_table(
         fill_cell(shape.cell(row, 0), record["row_label"], Style(size, bold=True), font, LABEL_FILL)
         for col, index in enumerate(layout.columns, start=1):
             tenths = record[table.keys[index]]
-            met = table.meets_target(record["procedure_id"], tenths)
+            met = table.meets_target(record["procedure_id"], tenths, table.periods[index])
             style = Style(size, bold=met, color=MET_INK if met else INK, align=PP_ALIGN.RIGHT)
             text = format_tenths(tenths) or NO_FIGURE
             fill_cell(shape.cell(row, col), text, style, font, MET_FILL if met else None)

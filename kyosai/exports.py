@@ -87,13 +87,14 @@ def table_xlsx_bytes(table: RateTable, title: str, notes: Sequence[str] = ()) ->
         row = header_row + offset
         sheet.write_string(row, 0, safe_text(record["scheme"]), text)
         sheet.write_string(row, 1, safe_text(record["procedure"]), text)
-        for col, key in enumerate(table.keys, start=2):
+        for col, (key, period) in enumerate(zip(table.keys, table.periods, strict=True), start=2):
             tenths = record[key]
             if tenths is None:
                 sheet.write_blank(row, col, None, text)
             else:
                 # The shown figure, not the raw ratio: Excel must display exactly what kyosai does.
-                cell_format = met if table.meets_target(record["procedure_id"], tenths) else percent
+                hit = table.meets_target(record["procedure_id"], tenths, period)
+                cell_format = met if hit else percent
                 sheet.write_number(row, col, tenths / 1000, cell_format)
     sheet.set_column(0, 0, 22)
     sheet.set_column(1, 1, 30)

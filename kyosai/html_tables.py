@@ -38,7 +38,8 @@ def rate_table_html(table: RateTable) -> str:
         cells = [f'<th scope="row" class="label">{escape(record["row_label"])}</th>']
         for index in order:
             tenths = record[keys[index]]
-            css = "num met" if table.meets_target(record["procedure_id"], tenths) else "num"
+            met = table.meets_target(record["procedure_id"], tenths, table.periods[index])
+            css = "num met" if met else "num"
             # A period without figures reads —, as on every other page.
             cells.append(f'<td class="{css}">{format_tenths(tenths) or NO_FIGURE}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")

@@ -125,7 +125,9 @@ def outlooks(counts: pl.DataFrame, catalog: Catalog) -> list[Outlook]:
     found = []
     for procedure in catalog.procedures:
         months = by_procedure.get(procedure.procedure_id)
-        result = outlook_of(months or {}, as_of, _target(procedure.target), procedure.procedure_id)
+        # The target in force in the fiscal year of the outlook.
+        target = procedure.in_year(fiscal_year(as_of)).target
+        result = outlook_of(months or {}, as_of, _target(target), procedure.procedure_id)
         if result is not None:
             found.append(result)
     return found

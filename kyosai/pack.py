@@ -145,13 +145,13 @@ def _write_rates(book: xlsxwriter.Workbook, model: CommitteeModel, fmt: Formats)
     for offset, record in enumerate(wide.iter_rows(named=True), start=1):
         row = header_row + offset
         sheet.write_string(row, 0, record["row_label"], fmt.text)
-        for col, key in enumerate(table.keys, start=1):
+        for col, (key, period) in enumerate(zip(table.keys, table.periods, strict=True), start=1):
             tenths = record[key]
             if tenths is None:
                 sheet.write_blank(row, col, None, fmt.text)
             else:
                 # The shown figure (tenths / 1000), so Excel displays exactly what kyosai does.
-                met = table.meets_target(record["procedure_id"], tenths)
+                met = table.meets_target(record["procedure_id"], tenths, period)
                 sheet.write_number(row, col, tenths / 1000, fmt.met if met else fmt.percent)
     note_row = header_row + wide.height + 2
     sheet.merge_range(note_row, 0, note_row, max(last_col, 1), RATE_NOTE, fmt.wrap_note)

@@ -15,6 +15,7 @@ from datetime import date
 
 import polars as pl
 
+from kyosai.calendar import fiscal_year
 from kyosai.catalog import Catalog
 from kyosai.percent import format_tenths, rate_expr, tenths_expr
 from kyosai.periods import (
@@ -77,6 +78,8 @@ class RateTable:
     periods: list[Period]
     cells: pl.DataFrame  # long: procedure_id, column_index, label, online, total, tenths, rate
     rows: pl.DataFrame  # Catalog.frame rows shown, in order
+    # The catalogue the table was made from, whose revisions give each year's target.
+    catalog: Catalog | None = None
 
     @property
     def labels(self) -> list[str]:
@@ -98,13 +101,18 @@ class RateTable:
         """Whether any cell includes sample data."""
         return bool(self.cells["is_sample"].any())
 
-    def target_tenths(self, procedure_id: str) -> int:
-        """The target of one row's procedure, in tenths of a percent."""
+    def target_tenths(self, procedure_id: str, period: Period | None = None) -> int:
+        """The target of one row's procedure in tenths of a percent: the one in force in the
+        period's fiscal year (a 期間集計 column is its year), else the first planned."""
+        if period is not None and self.catalog is not None:
+            return self.catalog.target_tenths_in(procedure_id, fiscal_year(period.first))
         return int(self.rows.filter(pl.col("procedure_id") == procedure_id)["target_tenths"][0])
 
-    def meets_target(self, procedure_id: str, tenths: int | None) -> bool:
-        """Whether a cell of this row is at or above its procedure's target."""
-        return meets_target(tenths, self.target_tenths(procedure_id))
+    def meets_target(
+        self, procedure_id: str, tenths: int | None, period: Period | None = None
+    ) -> bool:
+        """Whether a cell of this row is at or above its procedure's target in that period."""
+        return meets_target(tenths, self.target_tenths(procedure_id, period))
 
     def wide(self, value: str = "tenths") -> pl.DataFrame:
         """One row per procedure: scheme, procedure, row_label, then one column per period,
@@ -164,9 +172,9 @@ def rate_table(
     chosen = _within(counts, rows["procedure_id"].to_list(), first, last)
     bounds = data_range(chosen)
     if bounds is None:
-        return RateTable([], pl.DataFrame(schema=CELL_SCHEMA), rows)
+        return RateTable([], pl.DataFrame(schema=CELL_SCHEMA), rows, catalog)
     periods = table_periods(bounds[0], bounds[1], grain)
-    return RateTable(periods, aggregate(chosen, periods), rows)
+    return RateTable(periods, aggregate(chosen, periods), rows, catalog)
 
 
 SERIES_SCHEMA = {

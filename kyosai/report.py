@@ -168,9 +168,9 @@ def progress_sentences(model: CommitteeModel, catalog: Catalog) -> list[str]:
             words = f"{rate}で、{before_year}の{format_tenths(before)}{change}"
         else:
             words = f"{_start_words(catalog, pid)}に開始。{rate}"
-        target_tenths = table.target_tenths(pid)
+        target_tenths = table.target_tenths(pid, period)
         target = format_target(target_tenths)
-        if table.meets_target(pid, tenths):
+        if table.meets_target(pid, tenths, period):
             words += f"。利用目標（{target}）以上。"
         else:
             gap = target_tenths - tenths

@@ -99,11 +99,15 @@ def procedure_status(
     if as_of is None and not counts.is_empty():
         as_of = counts["month"].max()  # type: ignore[assignment]
     records = []
-    for procedure in catalog.procedures:
-        mine = counts.filter(pl.col("procedure_id") == procedure.procedure_id)
+    for planned in catalog.procedures:
+        mine = counts.filter(pl.col("procedure_id") == planned.procedure_id)
         if as_of is not None:
             mine = mine.filter(pl.col("month") <= as_of)
         latest: date | None = mine["month"].max() if not mine.is_empty() else None  # type: ignore[assignment]
+        # Judged against the plan in force in the fiscal year judged (a revision may have
+        # raised the target or moved the deadline from some year on).
+        judged_on = as_of or latest
+        procedure = planned.in_year(fiscal_year(judged_on)) if judged_on else planned
         latest_tenths = _month_tenths(mine, latest)
         fytd_tenths = None
         fy_first = None

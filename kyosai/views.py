@@ -10,7 +10,14 @@ import duckdb
 import polars as pl
 
 from kyosai import charts, exports, store
-from kyosai.calendar import add_months, month_label, month_label_long, month_start, months_between
+from kyosai.calendar import (
+    add_months,
+    fiscal_year,
+    month_label,
+    month_label_long,
+    month_start,
+    months_between,
+)
 from kyosai.catalog import DATA_DIR, Catalog, Event
 from kyosai.outlook import outlook_line, outlooks
 from kyosai.percent import format_points, format_tenths
@@ -196,6 +203,9 @@ def overview(con: duckdb.DuckDBPyConnection, catalog: Catalog, today: date) -> O
     """The scorecard of 資料3 extended with the latest rates, status and trends."""
     counts = store.read_counts(con, ordered=False)
     status = procedure_status(counts, catalog)
+    # The scorecard shows the plan in force in the fiscal year of the newest figures.
+    latest: date | None = counts["month"].max() if not counts.is_empty() else None  # type: ignore[assignment]
+    catalog = catalog.as_of(fiscal_year(latest or month_start(today)))
     # Monthly rates from the rate engine: a month whose total is 0 has no rate (a gap).
     spark = trend_series(
         counts, catalog, Grain.MONTH, first=add_months(month_start(today), -SPARKLINE_MONTHS)
@@ -265,6 +275,8 @@ def season(
     """年度比較: for each chosen procedure with counts, its months with the years overlaid."""
     chosen, counts = _chosen_counts(con, catalog, filters)
     series = trend_series(counts, catalog, Grain.MONTH, chosen, filters.first, filters.last)
+    if not counts.is_empty():
+        catalog = catalog.as_of(fiscal_year(counts["month"].max()))  # type: ignore[arg-type]
     found = []
     for procedure_id in chosen:
         mine = series.filter(pl.col("procedure_id") == procedure_id)

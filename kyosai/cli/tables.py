@@ -126,7 +126,7 @@ def run_export(args: argparse.Namespace) -> int:
         # would otherwise load at start-up (about 0.3 s).
         from kyosai.pack import build_pack
 
-        data = build_pack(con, store.with_stored_events(con, default_catalog()), date.today())
+        data = build_pack(con, store.stored_catalog(con, default_catalog()), date.today())
     return _write_out(Path(args.out), data)
 
 
@@ -159,7 +159,7 @@ def run_deck(args: argparse.Namespace) -> int:
     if args.label:
         text = replace(text, document_label=args.label)
     with db_session(args.db) as con:
-        catalog = store.with_stored_events(con, default_catalog())
+        catalog = store.stored_catalog(con, default_catalog())
         data = build_deck(con, catalog, text, date.today(), created)
     return _write_out(Path(args.out), data)
 

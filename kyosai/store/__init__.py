@@ -5,8 +5,9 @@ faults (errors; storage faults told from damage) → db (lock, transactions, the
 read-only open) → schema (migrations, versions) → backups → writes (the one
 commit path: bump the data version, then back up) → uploads (record, undo) → counts (reads,
 write_upload, sample) → removal (going live: the sample removed, undoably) →
-events (取組 and their change record) → integrity (the check on open) → connection (open,
-session); restore builds on backups and writes.
+events (取組 and their change record) → plans (revisions of targets and deadlines) →
+integrity (the check on open) → connection (open, session); restore builds on backups and
+writes.
 This package re-exports what callers outside the store use.
 """
 
@@ -52,6 +53,14 @@ from kyosai.store.faults import (
     read_only_notice,
     storage_fault,
 )
+from kyosai.store.plans import (
+    PlanChange,
+    read_plan_changes,
+    read_revisions,
+    revise_plan,
+    stored_catalog,
+    undo_revision,
+)
 from kyosai.store.removal import (
     REMOVAL_NAME,
     Removal,
@@ -88,6 +97,7 @@ __all__ = [
     "EventChange",
     "Fault",
     "OutdatedError",
+    "PlanChange",
     "Removal",
     "SampleLeft",
     "StorageFault",
@@ -109,18 +119,23 @@ __all__ = [
     "read_event_changes",
     "read_events",
     "read_only_notice",
+    "read_plan_changes",
     "read_removal_rows",
+    "read_revisions",
     "read_sample_rows",
     "read_upload_rows",
     "read_uploads",
     "remove_event",
     "remove_sample",
+    "revise_plan",
     "sample_left",
     "schema_version",
     "session",
     "storage_fault",
+    "stored_catalog",
     "transaction",
     "undo_event_change",
+    "undo_revision",
     "undo_upload",
     "wait_seconds_from_env",
     "with_stored_events",

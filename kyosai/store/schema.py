@@ -120,6 +120,21 @@ MIGRATIONS: tuple[tuple[Step, ...], ...] = (
         )""",
         _seed_events,
     ),
+    (
+        # Revisions of the 基本計画 (a procedure's target and deadline from a fiscal year on),
+        # recorded and undone like every other change; the first plan stays in data/.
+        """CREATE TABLE plan_revisions (
+            change_id INTEGER PRIMARY KEY,
+            changed_at TIMESTAMP NOT NULL,
+            changed_by VARCHAR NOT NULL,
+            procedure_id VARCHAR NOT NULL,
+            from_fy INTEGER NOT NULL,
+            target_tenths INTEGER NOT NULL CHECK (target_tenths > 0 AND target_tenths <= 1000),
+            deadline_fy INTEGER NOT NULL,
+            undone_at TIMESTAMP,
+            undone_by VARCHAR
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -31,7 +31,7 @@ from kyosai.ui.pool import SharedConnection
 
 def _catalog(con: duckdb.DuckDBPyConnection) -> Catalog:
     # The shipped schemes and procedures with the 取組 staff keep in the database.
-    return store.with_stored_events(con, default_catalog())
+    return store.stored_catalog(con, default_catalog())
 
 
 P = ParamSpec("P")
