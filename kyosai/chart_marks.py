@@ -79,6 +79,8 @@ def target_layers(
             "x": start.isoformat(), "x2": end.isoformat(), "target": step.target, "top": top,
             "text": f"利用目標 {target_text(step.target)}{since}",
             "label_x": max(step.start, first_month).isoformat(),
+            # Under a lowered target's rule, the lines that now meet it stay clear of it.
+            "below": index > 0 and step.target < steps[index - 1].target,
         })  # fmt: skip
     frame = alt.Chart(pl.DataFrame(rows))
     x = alt.X("x:T", scale=x_scale)
@@ -87,6 +89,11 @@ def target_layers(
         x=x, x2="x2:T", y=y, y2="top:Q"
     )
     rule = frame.mark_rule(color=GREEN, strokeWidth=2, clip=True).encode(x=x, x2="x2:T", y=y)
-    label = frame.mark_text(align="left", baseline="bottom", dx=4, dy=-4, color=GREEN)
-    text = with_halo(label, x=alt.X("label_x:T", scale=x_scale), y="target:Q", text="text:N")
+    text = []
+    for below in (False, True):
+        label = frame.transform_filter(alt.datum.below == below).mark_text(
+            align="left", dx=4, color=GREEN, baseline="top" if below else "bottom",
+            dy=4 if below else -4,
+        )  # fmt: skip
+        text += with_halo(label, x=alt.X("label_x:T", scale=x_scale), y="target:Q", text="text:N")
     return [band, rule], text

@@ -1,11 +1,14 @@
-"""The record of changes to 取組, as 取組と対象手続 shows it: who, when, what, before → after."""
+"""The records of changes to 取組 and to the plan, as 取組と対象手続 shows them: who, when,
+what, before → after."""
 
 from __future__ import annotations
 
 import polars as pl
 
+from kyosai.calendar import fiscal_year_label
 from kyosai.catalog import Catalog
 from kyosai.events import event_summary
+from kyosai.percent import format_target
 from kyosai.store.events import ACTION_WORDS, event_from_json
 from kyosai.uploads import TIMESTAMP_FORMAT
 
@@ -43,4 +46,32 @@ def changes_frame(changes: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
         "変更後": pl.String,
         "状態": pl.String,
     }
+    return pl.DataFrame(rows, schema=schema)
+
+
+def plan_changes_frame(changes: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
+    """Every revision of the plan, newest first, in words."""
+    rows = []
+    for row in changes.iter_rows(named=True):
+        pid = row["procedure_id"]
+        known = pid in {p.procedure_id for p in catalog.procedures}
+        rows.append(
+            {
+                "変更": row["change_id"],
+                "日時": f"{row['changed_at']:{TIMESTAMP_FORMAT}}",
+                "変更者": row["changed_by"],
+                "対象手続": catalog.row_label(row["procedure_id"])
+                if known
+                else row["procedure_id"],
+                "適用開始": f"{fiscal_year_label(row['from_fy'])}から",
+                "利用目標": format_target(row["target_tenths"]),
+                "取組期間": f"{fiscal_year_label(row['deadline_fy'])}内",
+                "状態": "有効"
+                if row["undone_at"] is None
+                else f"取消済み（{row['undone_at']:{TIMESTAMP_FORMAT}}、{row['undone_by']}）",
+            }
+        )
+    schema = {"変更": pl.Int64} | dict.fromkeys(
+        ("日時", "変更者", "対象手続", "適用開始", "利用目標", "取組期間", "状態"), pl.String
+    )
     return pl.DataFrame(rows, schema=schema)

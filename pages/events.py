@@ -2,9 +2,10 @@
 
 import streamlit as st
 
+from kyosai.calendar import fiscal_year_label
 from kyosai.literal import markdown_literal
 from kyosai.store import StoreError
-from kyosai.ui import auth, data, event_render, render, upload_render
+from kyosai.ui import auth, data, event_render, plan_render, render, upload_render
 from kyosai.ui.routing import require_router
 
 require_router()
@@ -43,5 +44,21 @@ except StoreError as error:
 st.subheader("対象手続と利用目標")
 render.html_table(screen.scorecard_html)
 st.caption(
-    "対象手続・利用目標・取組期間は data/procedures.csv にあります（この画面での変更は未対応）。"
+    f"{fiscal_year_label(screen.fiscal_year)}の計画です。基本計画が改定されたときは、下の"
+    "「計画の変更」で、適用開始年度からの利用目標と取組期間を登録します。それより前の年度は"
+    "その年度の計画で判定します。"
 )
+st.subheader("計画の変更（基本計画の改定）")
+try:
+    if (plan := plan_render.plan_form(catalog, screen.fiscal_year)) is not None:
+        revised = data.revise_plan(
+            plan.procedure_id, plan.from_fy, plan.target_tenths, plan.deadline_fy, user
+        )
+        event_render.done(f"計画の変更 #{revised.change_id} を登録しました。")
+    if screen.plan_changes_html:
+        render.html_table(screen.plan_changes_html)
+    if (taken := plan_render.undo_controls(screen.live_plan_changes)) is not None:
+        data.undo_revision(taken, user)
+        event_render.done(f"計画の変更 #{taken} を取り消しました。")
+except StoreError as error:
+    st.error(markdown_literal(error))

@@ -18,7 +18,7 @@ import duckdb
 import streamlit as st
 
 from kyosai import charts, store, uploads, views
-from kyosai.calendar import FiscalQuarter
+from kyosai.calendar import FiscalQuarter, fiscal_year
 from kyosai.catalog import Catalog, Event, default_catalog
 from kyosai.committee import CommitteeChoice, committee
 from kyosai.ingest import UploadPlan, commit_plan, plan_upload, template_xlsx
@@ -262,7 +262,27 @@ def undo(upload_id: int, user: str) -> None:
 def events_screen(con: duckdb.DuckDBPyConnection, today: date) -> screens.EventsScreen:
     """The 取組と対象手続 page: the live measures and every change to them."""
     catalog = _catalog(con)
-    return screens.events(catalog, store.read_event_changes(con))
+    latest = store.latest_month(con)
+    year = fiscal_year(latest or today)
+    return screens.events(
+        catalog, store.read_event_changes(con), store.read_plan_changes(con), year
+    )
+
+
+def revise_plan(
+    procedure_id: str, from_fy: int, target_tenths: int, deadline_fy: int, user: str
+) -> store.PlanChange:
+    """Revise a procedure's target and deadline from a fiscal year on (StoreError if refused)."""
+    return _write(
+        lambda cur: store.revise_plan(
+            cur, default_catalog(), procedure_id, from_fy, target_tenths, deadline_fy, user
+        )
+    )
+
+
+def undo_revision(change_id: int, user: str) -> store.PlanChange:
+    """Take one revision of the plan back (StoreError when refused)."""
+    return _write(lambda cur: store.undo_revision(cur, change_id, user))
 
 
 def add_event(event: Event, user: str) -> store.EventChange:

@@ -19,7 +19,7 @@ from kyosai import views
 from kyosai.calendar import month_label_long
 from kyosai.catalog import Catalog, Event
 from kyosai.committee import CommitteeModel
-from kyosai.event_changes import changes_frame
+from kyosai.event_changes import changes_frame, plan_changes_frame
 from kyosai.events import events_frame
 from kyosai.html_tables import (
     cards_html,
@@ -238,12 +238,18 @@ class EventsScreen:
     has_changes: bool
     live_changes: dict[int, str]  # change id → its line, for the undo choice
     scorecard_html: str
+    plan_changes_html: str
+    live_plan_changes: dict[int, str]
+    fiscal_year: int  # the year whose plan the scorecard shows
 
 
-def events(catalog: Catalog, changes: pl.DataFrame) -> EventsScreen:
-    """The 取組と対象手続 screen."""
+def events(
+    catalog: Catalog, changes: pl.DataFrame, plan_changes: pl.DataFrame, fiscal_year: int
+) -> EventsScreen:
+    """The 取組と対象手続 screen; the scorecard is the plan in force in `fiscal_year`."""
     record = changes_frame(changes, catalog)
     live = record.filter(pl.col("状態") == "有効")
+    plans = plan_changes_frame(plan_changes, catalog)
     return EventsScreen(
         catalog=catalog,
         events_html=text_table_html(events_frame(catalog.events, catalog), "events"),
@@ -254,5 +260,12 @@ def events(catalog: Catalog, changes: pl.DataFrame) -> EventsScreen:
             f"{row['変更後'] or row['変更前']}"
             for row in live.iter_rows(named=True)
         },
-        scorecard_html=grouped_table_html(scorecard_frame(catalog), "制度"),
+        scorecard_html=grouped_table_html(scorecard_frame(catalog.as_of(fiscal_year)), "制度"),
+        plan_changes_html=text_table_html(plans, "log") if not plans.is_empty() else "",
+        live_plan_changes={
+            row["変更"]: f"#{row['変更']} {row['対象手続']} {row['適用開始']} 利用目標 "
+            f"{row['利用目標']}・取組期間 {row['取組期間']}"
+            for row in plans.filter(pl.col("状態") == "有効").iter_rows(named=True)
+        },
+        fiscal_year=fiscal_year,
     )

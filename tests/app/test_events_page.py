@@ -91,3 +91,26 @@ def test_an_edit_is_recorded_and_undone(page: AppTest, db_path: Path) -> None:
     page.button(key="event_undo_1").click().run()
     assert "取組の変更 #1 を取り消しました" in _success(page)
     assert _events(db_path)[0] == "オンライン受付開始（加入・保全）"
+
+
+def test_a_revised_target_is_recorded_shown_and_undone(page: AppTest, db_path: Path) -> None:
+    form = [w for w in page.selectbox if w.form_id == "plan_revise"]
+    procedure, from_fy, deadline = form
+    procedure.set_value("tosan_kanyu")
+    from_fy.set_value(2025)
+    deadline.set_value(2026)
+    next(n for n in page.number_input if n.form_id == "plan_revise").set_value(15.0)
+    _submit(page, "計画を変更する")
+    assert "計画の変更 #1 を登録しました" in _success(page)
+    html = sent_html(page)
+    assert "令和7年度から" in html and "<td>15%</td>" in html
+    # The scorecard shows the plan of 令和7年度, the year of the newest figures.
+    assert "令和8年度内" in html
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    table = app.switch_page("pages/table.py").run()
+    assert '<td class="num met">18.0%</td>' in sent_html(table)  # (倒) 加入 R7.9 against 15%
+    page.checkbox(key="plan_undo_sure_1").check().run()
+    page.button(key="plan_undo_1").click().run()
+    assert "計画の変更 #1 を取り消しました" in _success(page)
+    table = app.switch_page("pages/table.py").run()
+    assert '<td class="num met">18.0%</td>' not in sent_html(table)
