@@ -75,3 +75,32 @@ def plan_changes_frame(changes: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
         ("日時", "変更者", "対象手続", "適用開始", "利用目標", "取組期間", "状態"), pl.String
     )
     return pl.DataFrame(rows, schema=schema)
+
+
+def additions_frame(changes: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
+    """Every procedure staff added, newest first, in words."""
+    rows = []
+    for row in changes.iter_rows(named=True):
+        start = row["online_start"]
+        started = f"{start:%Y-%m-%d}" if row["precise_day"] else f"{start:%Y-%m}"
+        rows.append(
+            {
+                "変更": row["change_id"],
+                "日時": f"{row['changed_at']:{TIMESTAMP_FORMAT}}",
+                "変更者": row["changed_by"],
+                "制度": catalog.scheme(row["scheme_id"]).name,
+                "ID": row["procedure_id"],
+                "対象手続": f"{row['name']}（{row['short_name']}）",
+                "利用目標": format_target(row["target_tenths"]),
+                "取組期間": f"{fiscal_year_label(row['deadline_fy'])}内",
+                "受付開始": started,
+                "状態": "有効"
+                if row["undone_at"] is None
+                else f"取消済み（{row['undone_at']:{TIMESTAMP_FORMAT}}、{row['undone_by']}）",
+            }
+        )
+    schema = {"変更": pl.Int64} | dict.fromkeys(
+        ("日時", "変更者", "制度", "ID", "対象手続", "利用目標", "取組期間", "受付開始", "状態"),
+        pl.String,
+    )
+    return pl.DataFrame(rows, schema=schema)

@@ -62,3 +62,15 @@ try:
         event_render.done(f"計画の変更 #{taken} を取り消しました。")
 except StoreError as error:
     st.error(markdown_literal(error))
+st.subheader("対象手続を追加（オンライン化）")
+try:
+    if (new := plan_render.addition_form(catalog, screen.fiscal_year)) is not None:
+        added = data.add_procedure(new, user)
+        event_render.done(f"対象手続「{new.name}」を追加しました（変更 #{added.change_id}）。")
+    if screen.additions_html:
+        render.html_table(screen.additions_html)
+    if (gone := plan_render.addition_undo(screen.live_additions)) is not None:
+        data.undo_addition(gone, user)
+        event_render.done(f"対象手続の追加 #{gone} を取り消しました。")
+except StoreError as error:
+    st.error(markdown_literal(error))

@@ -113,7 +113,11 @@ def run_template(args: argparse.Namespace) -> int:
     except MonthParseError as error:
         say_problem(str(error))
         return EXIT_USAGE
-    Path(args.out).write_bytes(template_xlsx(default_catalog(), quarter))
+    catalog = default_catalog()
+    if store.db_path_from_env(args.db).exists():
+        with db_session(args.db) as con:
+            catalog = store.stored_catalog(con, catalog)
+    Path(args.out).write_bytes(template_xlsx(catalog, quarter))
     say(f"{quarter.label} のテンプレートを書き出しました: {args.out}")
     return EXIT_OK
 

@@ -64,6 +64,8 @@ def run_import(args: argparse.Namespace) -> int:
             return EXIT_INPUT_PROBLEM
         contents.append((path.name, path.read_bytes()))
     with db_session(args.db) as con:
+        # The shipped catalogue with any procedure staff added in the app.
+        catalog = store.stored_catalog(con, catalog)
         plans = [plan_upload(con, data, name, catalog, today) for name, data in contents]
         failing = [plan for plan in plans if not plan.ok]
         if failing:

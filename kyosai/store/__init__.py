@@ -5,12 +5,20 @@ faults (errors; storage faults told from damage) → db (lock, transactions, the
 read-only open) → schema (migrations, versions) → backups → writes (the one
 commit path: bump the data version, then back up) → uploads (record, undo) → counts (reads,
 write_upload, sample) → removal (going live: the sample removed, undoably) →
-events (取組 and their change record) → plans (revisions of targets and deadlines) →
+events (取組 and their change record) → additions (procedures that went online) → plans
+(revisions of targets and deadlines) →
 integrity (the check on open) → connection (open, session); restore builds on backups and
 writes.
 This package re-exports what callers outside the store use.
 """
 
+from kyosai.store.additions import (
+    Addition,
+    NewProcedure,
+    add_procedure,
+    read_addition_changes,
+    undo_addition,
+)
 from kyosai.store.backups import BackupError, BackupOutcome
 from kyosai.store.connection import DEFAULT_DB_PATH, connect, db_path_from_env, session
 from kyosai.store.counts import (
@@ -90,12 +98,14 @@ __all__ = [
     "SAMPLE_UPLOAD_NAME",
     "SCHEMA_VERSION",
     "WAIT_SECONDS_ENV",
+    "Addition",
     "BackupError",
     "BackupOutcome",
     "BusyError",
     "DamagedError",
     "EventChange",
     "Fault",
+    "NewProcedure",
     "OutdatedError",
     "PlanChange",
     "Removal",
@@ -104,6 +114,7 @@ __all__ = [
     "StoreError",
     "UploadResult",
     "add_event",
+    "add_procedure",
     "blocking_upload",
     "connect",
     "data_version",
@@ -115,6 +126,7 @@ __all__ = [
     "load_sample",
     "migrate",
     "now",
+    "read_addition_changes",
     "read_counts",
     "read_event_changes",
     "read_events",
@@ -134,6 +146,7 @@ __all__ = [
     "storage_fault",
     "stored_catalog",
     "transaction",
+    "undo_addition",
     "undo_event_change",
     "undo_revision",
     "undo_upload",

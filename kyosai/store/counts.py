@@ -75,11 +75,11 @@ def latest_month(con: duckdb.DuckDBPyConnection) -> date | None:
     return row[0] if row else None
 
 
-def _validate_rows(rows: pl.DataFrame, catalog: Catalog) -> None:
+def _validate_rows(rows: pl.DataFrame, catalog: Catalog, added: list[str]) -> None:
     # Checked here so every refusal is a StoreError with a message, not a DB constraint error.
     if rows.null_count().sum_horizontal().item():
         raise StoreError("手続・年月・オンライン件数・全体件数のいずれかが空の行があります")
-    known = {p.procedure_id for p in catalog.procedures}
+    known = {p.procedure_id for p in catalog.procedures} | set(added)
     unknown = set(rows["procedure_id"].unique().to_list()) - known
     if unknown:
         raise StoreError(f"カタログにない手続です: {', '.join(sorted(unknown))}")
@@ -114,7 +114,11 @@ def write_upload(
         pl.col("online").cast(pl.Int64),
         pl.col("total").cast(pl.Int64),
     )
-    _validate_rows(rows, catalog or default_catalog())
+    # Procedures staff added in the app are known too (kyosai.store.additions).
+    added = [r[0] for r in con.sql(
+        "SELECT procedure_id FROM procedure_additions WHERE undone_at IS NULL"
+    ).fetchall()]  # fmt: skip
+    _validate_rows(rows, catalog or default_catalog(), added)
     committed = commit_write(
         con,
         lambda: _insert_upload(

@@ -11,6 +11,7 @@ import polars as pl
 
 from kyosai.calendar import fiscal_year_label
 from kyosai.catalog import Catalog, Revision
+from kyosai.store.additions import read_additions, with_additions
 from kyosai.store.backups import BackupOutcome
 from kyosai.store.db import first_row, now
 from kyosai.store.events import read_events
@@ -41,7 +42,9 @@ def read_revisions(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[Revision, 
 
 
 def stored_catalog(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> Catalog:
-    """The catalogue as the database keeps it: its 取組 and its revisions of the plan."""
+    """The catalogue as the database keeps it: its 取組, its added procedures and its
+    revisions of the plan."""
+    catalog = with_additions(catalog, read_additions(con))
     revisions = read_revisions(con)
     procedures = tuple(
         replace(p, revisions=revisions.get(p.procedure_id, ())) for p in catalog.procedures
@@ -61,6 +64,7 @@ def revise_plan(
     """Set a procedure's target and deadline from a fiscal year on; refused, with a Japanese
     message, for an unknown procedure, a target outside 0.1–100%, a deadline before the year,
     or a revision that changes nothing."""
+    catalog = with_additions(catalog, read_additions(con))
     known = {p.procedure_id for p in catalog.procedures}
     if procedure_id not in known:
         raise StoreError(f"対象手続「{procedure_id[:30]}」はカタログにありません。")

@@ -135,6 +135,25 @@ MIGRATIONS: tuple[tuple[Step, ...], ...] = (
             undone_by VARCHAR
         )""",
     ),
+    (
+        # Procedures that went online after the first plan, added by staff (recorded and
+        # undone like revisions); the shipped ones stay in data/procedures.csv.
+        """CREATE TABLE procedure_additions (
+            change_id INTEGER PRIMARY KEY,
+            changed_at TIMESTAMP NOT NULL,
+            changed_by VARCHAR NOT NULL,
+            procedure_id VARCHAR NOT NULL,
+            scheme_id VARCHAR NOT NULL,
+            name VARCHAR NOT NULL,
+            short_name VARCHAR NOT NULL,
+            target_tenths INTEGER NOT NULL CHECK (target_tenths > 0 AND target_tenths <= 1000),
+            deadline_fy INTEGER NOT NULL,
+            online_start DATE NOT NULL,
+            precise_day BOOLEAN NOT NULL,
+            undone_at TIMESTAMP,
+            undone_by VARCHAR
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -216,7 +216,7 @@ def warm_reader() -> None:
 @per_data_version(maxsize=8)
 def plan(con: duckdb.DuckDBPyConnection, today: date, content: bytes, name: str) -> UploadPlan:
     """The preview of an uploaded file against the current store (nothing is written)."""
-    return plan_upload(con, content, name, default_catalog(), today)
+    return plan_upload(con, content, name, _catalog(con), today)
 
 
 @per_data_version()
@@ -264,9 +264,18 @@ def events_screen(con: duckdb.DuckDBPyConnection, today: date) -> screens.Events
     catalog = _catalog(con)
     latest = store.latest_month(con)
     year = fiscal_year(latest or today)
-    return screens.events(
-        catalog, store.read_event_changes(con), store.read_plan_changes(con), year
-    )
+    changes, plans = store.read_event_changes(con), store.read_plan_changes(con)
+    return screens.events(catalog, changes, plans, store.read_addition_changes(con), year)
+
+
+def add_procedure(item: store.NewProcedure, user: str) -> store.Addition:
+    """Add a procedure that went online (StoreError naming each problem when refused)."""
+    return _write(lambda cur: store.add_procedure(cur, default_catalog(), item, user))
+
+
+def undo_addition(change_id: int, user: str) -> store.Addition:
+    """Take an added procedure back (StoreError while counts or revisions refer to it)."""
+    return _write(lambda cur: store.undo_addition(cur, change_id, user))
 
 
 def revise_plan(
@@ -316,8 +325,7 @@ def remove_sample(user: str) -> store.Removal:
     return _write(lambda cur: store.remove_sample(cur, user))
 
 
-# A plain cache: st.cache_data would hash the argument and unpickle the bytes on every rerun.
-@functools.lru_cache(maxsize=8)
-def template(quarter: FiscalQuarter) -> bytes:
-    """The long-layout template for a quarter, as xlsx bytes."""
-    return template_xlsx(default_catalog(), quarter)
+@per_data_version(maxsize=8)
+def template(con: duckdb.DuckDBPyConnection, today: date, quarter: FiscalQuarter) -> bytes:
+    """The long-layout template for a quarter, as xlsx bytes (with any procedure staff added)."""
+    return template_xlsx(_catalog(con), quarter)

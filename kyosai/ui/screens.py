@@ -19,7 +19,7 @@ from kyosai import views
 from kyosai.calendar import month_label_long
 from kyosai.catalog import Catalog, Event
 from kyosai.committee import CommitteeModel
-from kyosai.event_changes import changes_frame, plan_changes_frame
+from kyosai.event_changes import additions_frame, changes_frame, plan_changes_frame
 from kyosai.events import events_frame
 from kyosai.html_tables import (
     cards_html,
@@ -241,15 +241,22 @@ class EventsScreen:
     plan_changes_html: str
     live_plan_changes: dict[int, str]
     fiscal_year: int  # the year whose plan the scorecard shows
+    additions_html: str
+    live_additions: dict[int, str]
 
 
 def events(
-    catalog: Catalog, changes: pl.DataFrame, plan_changes: pl.DataFrame, fiscal_year: int
+    catalog: Catalog,
+    changes: pl.DataFrame,
+    plan_changes: pl.DataFrame,
+    additions: pl.DataFrame,
+    fiscal_year: int,
 ) -> EventsScreen:
     """The 取組と対象手続 screen; the scorecard is the plan in force in `fiscal_year`."""
     record = changes_frame(changes, catalog)
     live = record.filter(pl.col("状態") == "有効")
     plans = plan_changes_frame(plan_changes, catalog)
+    added = additions_frame(additions, catalog)
     return EventsScreen(
         catalog=catalog,
         events_html=text_table_html(events_frame(catalog.events, catalog), "events"),
@@ -268,4 +275,9 @@ def events(
             for row in plans.filter(pl.col("状態") == "有効").iter_rows(named=True)
         },
         fiscal_year=fiscal_year,
+        additions_html=text_table_html(added, "log") if not added.is_empty() else "",
+        live_additions={
+            row["変更"]: f"#{row['変更']} {row['制度']} {row['対象手続']}"
+            for row in added.filter(pl.col("状態") == "有効").iter_rows(named=True)
+        },
     )

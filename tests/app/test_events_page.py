@@ -114,3 +114,19 @@ def test_a_revised_target_is_recorded_shown_and_undone(page: AppTest, db_path: P
     assert "計画の変更 #1 を取り消しました" in _success(page)
     table = app.switch_page("pages/table.py").run()
     assert '<td class="num met">18.0%</td>' not in sent_html(table)
+
+
+def test_a_procedure_added_on_the_page_is_in_the_filters(page: AppTest, db_path: Path) -> None:
+    form = {w.label: w for w in page.text_input if w.form_id == "procedure_add"}
+    next(w for w in page.selectbox if w.form_id == "procedure_add").set_value("tosan")
+    form["ID（英小文字・数字・_。例: tosan_henko）"].input("tosan_henko")
+    form["名称（スコアカードの対象手続）"].input("変更関係手続")
+    form["略称（表とグラフ。例: 変更手続き）"].input("変更手続き")
+    form["オンライン受付開始"].input("2025-10")
+    _submit(page, "対象手続を追加する")
+    assert "対象手続「変更関係手続」を追加しました" in _success(page)
+    assert "変更関係手続（変更手続き）" in sent_html(page)
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    table = app.switch_page("pages/table.py").run()
+    labels = {o for m in table.multiselect if m.label == "対象手続" for o in m.options}
+    assert "(倒) 変更手続き" in labels
