@@ -21,7 +21,9 @@ st.caption(
 )
 event_render.tables(screen.events_html, screen.changes_html, screen.has_changes)
 try:
-    if (undo := event_render.undo_controls(screen.live_changes)) is not None:
+    if (
+        undo := event_render.undo_choice(screen.live_changes, "変更", "event_undo", "取り消す")
+    ) is not None:
         data.undo_event_change(undo, user)
         event_render.done(f"取組の変更 #{undo} を取り消しました。")
     st.subheader("取組を追加")
@@ -57,7 +59,11 @@ try:
         event_render.done(f"計画の変更 #{revised.change_id} を登録しました。")
     if screen.plan_changes_html:
         render.html_table(screen.plan_changes_html)
-    if (taken := plan_render.undo_controls(screen.live_plan_changes)) is not None:
+    if (
+        taken := event_render.undo_choice(
+            screen.live_plan_changes, "計画の変更", "plan_undo", "計画の変更を取り消す"
+        )
+    ) is not None:
         data.undo_revision(taken, user)
         event_render.done(f"計画の変更 #{taken} を取り消しました。")
 except StoreError as error:
@@ -69,7 +75,11 @@ try:
         event_render.done(f"対象手続「{new.name}」を追加しました（変更 #{added.change_id}）。")
     if screen.additions_html:
         render.html_table(screen.additions_html)
-    if (gone := plan_render.addition_undo(screen.live_additions)) is not None:
+    if (
+        gone := event_render.undo_choice(
+            screen.live_additions, "手続の追加", "add_undo", "手続の追加を取り消す"
+        )
+    ) is not None:
         data.undo_addition(gone, user)
         event_render.done(f"対象手続の追加 #{gone} を取り消しました。")
 except StoreError as error:

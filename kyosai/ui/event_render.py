@@ -99,15 +99,16 @@ def remove_controls(event: Event) -> bool:
     return st.button("削除する", disabled=not sure, key=f"event_remove_{event.event_id}")
 
 
-def undo_controls(live: dict[int, str]) -> int | None:
-    """The undo of one change, newest first, with a confirmation; its id when confirmed."""
+def undo_choice(live: dict[int, str], what: str, key: str, button: str) -> int | None:
+    """The undo of one live change (`what`: 変更, 計画の変更 …), newest first, with a
+    confirmation; its id when confirmed."""
     if not live:
         return None
     chosen = st.selectbox(
-        "取り消す変更", options=list(live), format_func=live.__getitem__, key="events_undo_choice"
+        f"取り消す{what}", options=list(live), format_func=live.__getitem__, key=f"{key}_choice"
     )
-    sure = st.checkbox(f"変更 #{chosen} を取り消します", key=f"event_undo_sure_{chosen}")
-    if st.button("取り消す", disabled=not sure, key=f"event_undo_{chosen}"):
+    sure = st.checkbox(f"{what} #{chosen} を取り消します", key=f"{key}_sure_{chosen}")
+    if st.button(button, disabled=not sure, key=f"{key}_{chosen}"):
         return chosen
     return None
 

@@ -59,19 +59,6 @@ def plan_form(catalog: Catalog, this_year: int) -> PlanInput | None:
     return PlanInput(procedure_id, int(from_fy), tenths, int(deadline_fy))
 
 
-def undo_controls(live: dict[int, str]) -> int | None:
-    """The undo of one revision, with a confirmation; its id when confirmed."""
-    if not live:
-        return None
-    chosen = st.selectbox(
-        "取り消す計画の変更", options=list(live), format_func=live.__getitem__, key="plan_undo"
-    )
-    sure = st.checkbox(f"計画の変更 #{chosen} を取り消します", key=f"plan_undo_sure_{chosen}")
-    if st.button("計画の変更を取り消す", disabled=not sure, key=f"plan_undo_{chosen}"):
-        return chosen
-    return None
-
-
 def addition_form(catalog: Catalog, this_year: int) -> NewProcedure | None:
     """The form for a procedure that goes online; the procedure on submit (unchecked: the
     store names every problem), None otherwise."""
@@ -121,16 +108,3 @@ def _start_day(text: str) -> tuple[date | None, bool]:
     except ValueError:
         pass
     return None, False
-
-
-def addition_undo(live: dict[int, str]) -> int | None:
-    """The undo of one addition, with a confirmation; its id when confirmed."""
-    if not live:
-        return None
-    chosen = st.selectbox(
-        "取り消す手続の追加", options=list(live), format_func=live.__getitem__, key="add_undo"
-    )
-    sure = st.checkbox(f"手続の追加 #{chosen} を取り消します", key=f"add_undo_sure_{chosen}")
-    if st.button("手続の追加を取り消す", disabled=not sure, key=f"add_undo_{chosen}"):
-        return chosen
-    return None
