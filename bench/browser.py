@@ -120,7 +120,13 @@ def _open(page: Any, url: str) -> None:
 
 def _choose(page: Any, label: str, option: str) -> float:
     """Choose `option` in the selectbox `label`; ms from the choice to the page settled."""
-    page.get_by_test_id("stSelectbox").filter(has_text=label).first.click()
+    box = page.get_by_test_id("stSelectbox").filter(has_text=label).first
+    try:
+        box.wait_for(timeout=30_000)
+    except Exception:
+        page.screenshot(path=str(Path(tempfile.gettempdir()) / "kyosai-bench-failed.png"))
+        raise
+    box.click()
     since = float(page.evaluate("() => performance.now()"))
     page.get_by_role("option", name=option, exact=True).click()
     return _settle(page, since)

@@ -10,6 +10,7 @@ from datetime import date
 
 import duckdb
 from pptx import Presentation
+from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.presentation import Presentation as PresentationType
@@ -74,7 +75,11 @@ class Deck:
                 anchor=MSO_ANCHOR.MIDDLE,
             )
             rule = slide.shapes.add_shape(
-                1, Emu(pt(MARGIN)), Emu(pt(top + 41)), Emu(pt(CONTENT_WIDTH)), Emu(pt(2.5))
+                MSO_SHAPE.RECTANGLE,
+                Emu(pt(MARGIN)),
+                Emu(pt(top + 41)),
+                Emu(pt(CONTENT_WIDTH)),
+                Emu(pt(2.5)),
             )
             rule.name = "見出しの下線"
             rule.fill.solid()

@@ -91,6 +91,8 @@ def record_fingerprint(db_path: Path, found: Fingerprint) -> None:
         "schema_version": found.schema_version,
         "data_version": found.data_version,
         "tables": [list(table) for table in found.tables],
+        # Whose fingerprint it is: a shared backup folder may hold a same-named DB's too.
+        "db_path": str(db_path.resolve()),
     }
     partial.write_text(json.dumps(data), encoding="utf-8")
     os.replace(partial, target)
@@ -105,6 +107,10 @@ def recorded_fingerprint(db_path: Path) -> Fingerprint | None:
     """The fingerprint of the newest verified backup, if one was recorded and reads back."""
     try:
         data = json.loads(_fingerprint_file(db_path).read_text(encoding="utf-8"))
+        # Another DB's of the same name (one backup folder for several): not this file's.
+        # A fingerprint written before paths were recorded is taken as this file's.
+        if data.get("db_path", str(db_path.resolve())) != str(db_path.resolve()):
+            return None
         tables = tuple((str(t[0]), int(t[1]), int(t[2])) for t in data["tables"])
         return Fingerprint(int(data["schema_version"]), int(data["data_version"]), tables)
     except (OSError, ValueError, KeyError, TypeError, IndexError):

@@ -149,7 +149,7 @@ def _local_name_panel(current: Access) -> None:
         name = st.text_input(
             "お名前（取込の記録に残ります）",
             max_chars=40,
-            help=f"入力しないときは、このパソコンのログイン名（{current.user}）を記録します。",
+            help=f"入力しないときは、このパソコンのログイン名（{markdown_literal(current.user)}）を記録します。",
         )
         submitted = st.form_submit_button("この名前で記録する")
     if submitted and name.strip():
