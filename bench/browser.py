@@ -150,7 +150,8 @@ def _open_settings(page: Any) -> None:
 CLICKS = {
     "集計表": Click("table", "表示単位", ("月次", "四半期末月（資料3の形式）")),
     "利用率の推移": Click("trends", "表示単位", ("四半期", "月次")),
-    "会議資料": Click("committee", "作成年月", ("令和7年11月", "令和7年12月"), _open_settings),
+    # Months offered for both the sample (R7.9) and the 20-year DB (R8.3).
+    "会議資料": Click("committee", "作成年月", ("令和8年1月", "令和8年2月"), _open_settings),
 }
 BARE_CLICK = Click("", "表示単位", ("月次", "四半期末月"))
 
