@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -74,9 +75,20 @@ class Fingerprint:
 
 
 def backup_dir(db_path: Path) -> Path:
-    """Where the backups of this DB file are kept: $KYOSAI_BACKUP_DIR, else <db dir>/backups."""
+    """Where the backups of this DB file are kept: <db dir>/backups, or on $KYOSAI_BACKUP_DIR a
+    folder of this file's own (its name and a hash of its full path), so that two databases
+    of one file name sharing the location never rotate, restore or check each other's."""
     chosen = os.environ.get(BACKUP_DIR_ENV, "").strip()
-    return Path(chosen) if chosen else db_path.parent / BACKUP_DIR_NAME
+    if not chosen:
+        return db_path.parent / BACKUP_DIR_NAME
+    key = hashlib.sha256(str(db_path.resolve()).encode("utf-8")).hexdigest()[:8]
+    return Path(chosen) / f"{db_path.stem}-{key}"
+
+
+def legacy_backup_dir(db_path: Path) -> Path | None:
+    """The shared folder itself, where backups went before each database had its own."""
+    chosen = os.environ.get(BACKUP_DIR_ENV, "").strip()
+    return Path(chosen) if chosen else None
 
 
 def _fingerprint_file(db_path: Path) -> Path:
@@ -181,13 +193,11 @@ def verify_backup(path: Path, expected: Fingerprint | None = None) -> Fingerprin
     return found
 
 
-def list_backups(db_path: Path) -> list[Backup]:
-    """The backups of this DB file, newest first."""
-    folder = backup_dir(db_path)
+def _backups_in(folder: Path, stem: str) -> list[Backup]:
     found: list[tuple[datetime, int, int, Backup]] = []
     for path in folder.glob("*.duckdb") if folder.is_dir() else ():
         match = _NAME.match(path.name)
-        if match is None or match["stem"] != db_path.stem:
+        if match is None or match["stem"] != stem:
             continue
         taken = datetime.strptime(match["stamp"], "%Y%m%d-%H%M%S")
         backup = Backup(path, taken, int(match["version"]))
@@ -195,10 +205,23 @@ def list_backups(db_path: Path) -> list[Backup]:
     return [entry[3] for entry in sorted(found, key=lambda e: e[:3], reverse=True)]
 
 
+def list_backups(db_path: Path) -> list[Backup]:
+    """The backups of this DB file, newest first."""
+    own = _backups_in(backup_dir(db_path), db_path.stem)
+    legacy = legacy_backup_dir(db_path)
+    if own or legacy is None:
+        return own
+    # Until this database's first backup in its own folder, the ones made before it had one
+    # are still listed (they may be another same-named database's: the restore's check for
+    # missing uploads applies to them as to any backup). They are never rotated away.
+    return _backups_in(legacy, db_path.stem)
+
+
 def rotate(db_path: Path, keep: int = KEEP, protect: Iterable[Path] = ()) -> list[Path]:
     """Delete all but the newest `keep` backups (never a protected one) and stale partials."""
     kept = {p.resolve() for p in protect}
-    removed = [b.path for b in list_backups(db_path)[keep:] if b.path.resolve() not in kept]
+    own = _backups_in(backup_dir(db_path), db_path.stem)
+    removed = [b.path for b in own[keep:] if b.path.resolve() not in kept]
     # A partial copy is left only by a process killed mid-backup; backups are made under the
     # write lock by the one process holding the DB, so none is being written now.
     removed += list(backup_dir(db_path).glob(f"{db_path.stem}-*{_PARTIAL}*"))
@@ -347,7 +370,9 @@ def behind_message(con: duckdb.DuckDBPyConnection) -> str | None:
 
 def find_backup(db_path: Path, name: str) -> Path:
     """The backup a user named: a path, or a file name in the DB's backups folder."""
-    for candidate in (Path(name), backup_dir(db_path) / name):
+    legacy = legacy_backup_dir(db_path)
+    places = [Path(name), backup_dir(db_path) / name, *([legacy / name] if legacy else [])]
+    for candidate in places:
         if candidate.is_file():
             return candidate
     raise BackupError(f"バックアップ {name} が見つかりません。")
