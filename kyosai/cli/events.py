@@ -104,13 +104,8 @@ def run_add(args: argparse.Namespace) -> int:
 def run_remove(args: argparse.Namespace) -> int:
     """Remove a measure from every chart and list."""
     with db_session(args.db) as con:
-        try:
-            change = store.remove_event(con, args.event_id, user_name(args.by))
-        except (store.StorageFault, store.DamagedError):
-            raise
-        except store.StoreError as error:
-            say_problem(str(error))
-            return EXIT_INPUT_PROBLEM
+        # A refusal (StoreError) is told and exits 1 in cli.main, as for every command.
+        change = store.remove_event(con, args.event_id, user_name(args.by))
     say(f"取組 #{change.event_id} を削除しました（変更 #{change.change_id}）。")
     say(f"元に戻すには: python -m kyosai events undo {change.change_id}")
     report_backup(change.backup)
@@ -136,13 +131,8 @@ def run_history(args: argparse.Namespace) -> int:
 def run_undo(args: argparse.Namespace) -> int:
     """Undo one change to a measure, or say why not."""
     with db_session(args.db) as con:
-        try:
-            change = store.undo_event_change(con, args.change_id, user_name(args.by))
-        except (store.StorageFault, store.DamagedError):
-            raise
-        except store.StoreError as error:
-            say_problem(str(error))
-            return EXIT_INPUT_PROBLEM
+        # A refusal (StoreError) is told and exits 1 in cli.main, as for every command.
+        change = store.undo_event_change(con, args.change_id, user_name(args.by))
     say(f"取組の変更 #{change.change_id} を取り消しました。")
     report_backup(change.backup)
     return EXIT_OK

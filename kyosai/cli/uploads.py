@@ -128,13 +128,7 @@ def run_remove_sample(args: argparse.Namespace) -> int:
             say(f"サンプルデータの件数 {left.removed:,} 件を削除します。{kept}")
             say("--dry-run のため、何も削除していません。")
             return EXIT_OK
-        try:
-            removal = store.remove_sample(con, user_name(args.by))
-        except (store.StorageFault, store.DamagedError):
-            raise
-        except store.StoreError as error:
-            say_problem(str(error))
-            return EXIT_INPUT_PROBLEM
+        removal = store.remove_sample(con, user_name(args.by))  # a refusal: cli.main
     say(
         f"サンプルデータの件数 {removal.removed:,} 件を削除しました（取込 #{removal.upload_id}）。"
         f"{kept}"

@@ -77,7 +77,9 @@ def revise_plan(
         )
 
     def work() -> PlanChange:
-        current = stored_catalog(con, catalog).procedure(procedure_id).in_year(from_fy)
+        # The plan in force that year; the 取組 are not needed for it.
+        revisions = read_revisions(con).get(procedure_id, ())
+        current = replace(catalog.procedure(procedure_id), revisions=revisions).in_year(from_fy)
         if (current.target_tenths, current.deadline_fy) == (target_tenths, deadline_fy):
             raise StoreError(
                 f"{catalog.row_label(procedure_id)}の{fiscal_year_label(from_fy)}の利用目標と"

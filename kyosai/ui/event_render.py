@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import streamlit as st
 
 from kyosai.catalog import Catalog, Event
 from kyosai.events import EventDraft, EventInputError, checked_event, event_summary
 from kyosai.literal import markdown_literal
+from kyosai.store import StoreError
 from kyosai.ui import render
 
 _FLASH = "events_flash"
+T = TypeVar("T")
 ALL_SCHEMES = ""
 
 
@@ -18,6 +23,16 @@ def flash() -> None:
     message = st.session_state.pop(_FLASH, None)
     if message:
         st.success(markdown_literal(message))
+
+
+def act(action: Callable[[], T], message: Callable[[T], str]) -> None:
+    """Make one change; on success say so and rerun, on a refusal show why (nothing written)."""
+    try:
+        result = action()
+    except StoreError as error:
+        st.error(markdown_literal(error))
+        return
+    done(message(result))
 
 
 def done(message: str) -> None:
