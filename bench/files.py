@@ -17,13 +17,16 @@ def _counts(procedure: Procedure, month: date) -> tuple[int, int]:
     return total * (15 + (month.month * 7 + procedure.sort_order) % 30) // 100, total
 
 
-def wide_quarter_xlsx(catalog: Catalog, months: tuple[date, date, date]) -> bytes:
-    """3 months × every procedure, as staff keep it: title, merged headings, 合計 row."""
+def wide_quarter_xlsx(
+    catalog: Catalog, months: tuple[date, date, date], note: str = "※ 共済事業推進部 作成"
+) -> bytes:
+    """3 months × every procedure, as staff keep it: title, merged headings, 合計 row (a
+    different `note` gives a different file with the same counts)."""
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
     sheet = workbook.add_worksheet("四半期")
     sheet.write(0, 0, "オンライン利用率 四半期集計表")
-    sheet.write(1, 0, "※ 共済事業推進部 作成")
+    sheet.write(1, 0, note)
     sheet.merge_range(3, 0, 4, 0, "制度")
     sheet.merge_range(3, 1, 4, 1, "手続")
     for index, month in enumerate(months):

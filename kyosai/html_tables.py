@@ -89,14 +89,16 @@ def grouped_table_html(
     )
 
 
-def text_table_html(frame: pl.DataFrame, css_class: str) -> str:
-    """A plain table of a frame's cells as text; numbers are right-aligned."""
+def text_table_html(frame: pl.DataFrame, css_class: str, *, separators: bool = False) -> str:
+    """A plain table of a frame's cells as text; numbers are right-aligned, and with `separators`
+    integers get thousands separators (counts, not ID numbers)."""
     numeric = {name for name, dtype in frame.schema.items() if dtype.is_numeric()}
+    shown = _with_separators if separators else _text
     header = "".join(f"<th>{escape(c)}</th>" for c in frame.columns)
     body = "".join(
         "<tr>"
         + "".join(
-            f'<td class="num">{escape(_text(v))}</td>'
+            f'<td class="num">{escape(shown(v))}</td>'
             if c in numeric
             else f"<td>{escape(_text(v))}</td>"
             for c, v in zip(frame.columns, row, strict=True)
@@ -150,6 +152,10 @@ def cards_html(cards: Iterable[tuple[str, str, str, str]]) -> str:
 
 def _text(value: object) -> str:
     return "" if value is None else str(value)
+
+
+def _with_separators(value: object) -> str:
+    return f"{value:,}" if isinstance(value, int) else _text(value)
 
 
 KpiCard = tuple[str, str, str, Sequence[tuple[str, str]], str, str]

@@ -49,6 +49,8 @@ TABLE_STYLE = """
 .kt table.events td {white-space: normal; vertical-align: top;}
 .kt table.events td:nth-child(-n+2) {white-space: nowrap;}
 .kt img.spark {display: block;}
+.kt.scroll {max-height: 26rem; overflow-y: auto;}
+.kt.scroll thead th {position: sticky; top: 0; z-index: 2;}
 </style>
 """
 
@@ -109,9 +111,11 @@ def kpi_cards(cards_html: str) -> None:
     st.html(KPI_STYLE + cards_html)
 
 
-def html_table(table_html: str) -> None:
-    """A table built by kyosai.html_tables, in the app's own table style."""
-    st.html(f'{TABLE_STYLE}<div class="kt">{table_html}</div>')
+def html_table(table_html: str, *, scroll: bool = False) -> None:
+    """A table built by kyosai.html_tables, in the app's own table style; with `scroll`, a
+    long table scrolls inside a box of its own, its headings kept in view."""
+    box = "kt scroll" if scroll else "kt"
+    st.html(f'{TABLE_STYLE}<div class="{box}">{table_html}</div>')
 
 
 def points_table(points: pa.Table) -> None:

@@ -48,6 +48,11 @@ def test_upload_preview_confirm_and_new_month_on_table(app: AppTest) -> None:
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["新規"] == "21 件"
     assert metrics["修正（登録済みの値を変更）"] == "0 件"
+    new_rows = rate_frame(app, "rows")
+    assert len(new_rows) == 21
+    online, total = quarter_counts()[("shokibo_kanyu", date(2025, 10, 1))]
+    first = new_rows[new_rows["年月"] == "R7.10"].iloc[0]
+    assert (first["オンライン件数"], first["全体件数"]) == (f"{online:,}", f"{total:,}")
     _confirm(app)
     assert not app.exception
     assert any("取込 #2 として登録しました" in s.value for s in app.success)
@@ -98,10 +103,13 @@ def test_revision_is_shown_before_confirm(app: AppTest) -> None:
     _drop(app, "fix.xlsx", long_xlsx(counts))
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["修正（登録済みの値を変更）"] == "1 件"
-    revised = app.dataframe[0].value  # the table of revised rows comes first
+    revised = rate_frame(app, "rows")  # the only table of rows: nothing new
     assert revised.iloc[0]["年月"] == "R7.9"
     assert revised.iloc[0]["変更前の利用率"] == "18.0%"
     assert revised.iloc[0]["利用率"] == "21.2%"
+    assert revised.iloc[0]["オンライン件数"] == "999"
+    assert revised.iloc[0]["全体件数"] == "4,702"
+    assert revised.iloc[0]["変更前（オンライン/全体）"] == "845 / 4,702"  # data/sample_counts.csv
 
 
 def test_history_undo_restores_the_figures(app: AppTest, db_path: Path) -> None:
