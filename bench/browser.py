@@ -32,6 +32,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 QUIET_MS = 500
+PYCACHE = Path(tempfile.gettempdir()) / "kyosai-bench-pycache"
 # Records the time of the DOM's last change, so a settle is timed to it, not to the wait.
 OBSERVE_JS = """() => {
   window.__lastChange = performance.now();
@@ -79,7 +80,10 @@ def _healthy(url: str) -> bool:
 def server(script: Path, db: Path | None) -> Iterator[Server]:
     """`streamlit run script` on a free port (kyosai's settings from ROOT), until healthy."""
     port = _free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPYCACHEPREFIX": str(PYCACHE)}
+    # As deployed: the app's modules are compiled once and read from their cache afterwards
+    # (this machine's environment turns the writing off, so every start compiled them).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if db is not None:
         env["KYOSAI_DB"] = str(db)
     command = [

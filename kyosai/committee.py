@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from kyosai import charts, store
+from kyosai import store
 from kyosai.calendar import fiscal_year, month_label, month_label_long
 from kyosai.catalog import Catalog, Event, in_catalog_order
 from kyosai.outlook import Outlook, outlook_line, outlooks
@@ -131,6 +131,8 @@ def committee(
     con: duckdb.DuckDBPyConnection, catalog: Catalog, choice: CommitteeChoice, today: date
 ) -> CommitteeModel:
     """The committee view of the chosen schemes over the chosen months (default: all data)."""
+    from kyosai import charts  # altair loads with the first chart, not with the first page
+
     first, last = choice.first, choice.last
     chosen = [p.procedure_id for p in catalog.procedures if p.scheme_id in choice.scheme_ids]
     counts = store.read_counts(con, chosen, first, last, ordered=False)

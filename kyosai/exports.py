@@ -6,8 +6,6 @@ import csv
 import io
 from collections.abc import Sequence
 
-import xlsxwriter
-
 from kyosai.percent import format_tenths_number
 from kyosai.rates import RateTable
 
@@ -48,6 +46,8 @@ def table_xlsx_bytes(table: RateTable, title: str, notes: Sequence[str] = ()) ->
     """The rate table as an xlsx sheet: rates as numbers with a 0.0% format, 期間集計 merged,
     the notes under the title, and a page set up to print (A4 landscape, one page wide, the
     headings repeated, page numbers)."""
+    import xlsxwriter  # loads with the first download, not with the first page
+
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
     sheet = workbook.add_worksheet("オンライン利用率")

@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from kyosai import charts, exports, store
+from kyosai import store
 from kyosai.calendar import (
     add_months,
     fiscal_year,
@@ -22,10 +22,8 @@ from kyosai.catalog import DATA_DIR, Catalog, Event
 from kyosai.outlook import outlook_line, outlooks
 from kyosai.percent import format_points, format_tenths
 from kyosai.periods import Grain
-from kyosai.projections import chart_projections
 from kyosai.rates import RateTable, data_range, rate_table, trend_series
 from kyosai.scorecard import scorecard_row
-from kyosai.season import season_chart
 from kyosai.status import procedure_status, status_text
 from kyosai.uploads import upload_log
 
@@ -273,6 +271,8 @@ def season(
     con: duckdb.DuckDBPyConnection, catalog: Catalog, filters: Filters
 ) -> list[tuple[str, dict[str, Any]]]:
     """年度比較: for each chosen procedure with counts, its months with the years overlaid."""
+    from kyosai.season import season_chart  # altair loads with the first chart
+
     chosen, counts = _chosen_counts(con, catalog, filters)
     series = trend_series(counts, catalog, Grain.MONTH, chosen, filters.first, filters.last)
     if not counts.is_empty():
@@ -291,6 +291,10 @@ def trends(
     con: duckdb.DuckDBPyConnection, catalog: Catalog, filters: Filters, today: date
 ) -> TrendModel:
     """Trend lines of the chosen procedures against the target, with deadlines and events."""
+    # Altair (with pandas and jsonschema) loads with the first chart, not with the first page.
+    from kyosai import charts
+    from kyosai.projections import chart_projections
+
     chosen, counts = _chosen_counts(con, catalog, filters)
     series = trend_series(counts, catalog, filters.grain, chosen, filters.first, filters.last)
     relevant = catalog.events_for(chosen)
@@ -324,6 +328,8 @@ def table(
     con: duckdb.DuckDBPyConnection, catalog: Catalog, filters: Filters, today: date
 ) -> TableModel:
     """The rate table at the chosen grain, as text cells, with downloads."""
+    from kyosai import exports  # xlsxwriter loads with the first table, not the first page
+
     chosen, counts = _chosen_counts(con, catalog, filters)
     result = rate_table(counts, catalog, filters.grain, chosen, filters.first, filters.last)
     fresh = shown_freshness(con, counts, today)

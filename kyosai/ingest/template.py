@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-import xlsxwriter
-from xlsxwriter.worksheet import Worksheet
+if TYPE_CHECKING:
+    import xlsxwriter
+    from xlsxwriter.worksheet import Worksheet
 
 from kyosai.calendar import FiscalQuarter, fiscal_year_label
 from kyosai.catalog import Catalog, Procedure
@@ -195,6 +197,8 @@ def _write_guide(
 
 def template_xlsx(catalog: Catalog, quarter: FiscalQuarter, today: date | None = None) -> bytes:
     """The upload template for `quarter` as xlsx bytes (sheets 入力 and 記入方法)."""
+    import xlsxwriter  # loads with the first template, not with the first page
+
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
     created = datetime(today.year, today.month, today.day) if today else _FIXED_CREATED

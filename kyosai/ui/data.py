@@ -8,6 +8,7 @@ it starts a new version by construction, so every page shows new figures on its 
 from __future__ import annotations
 
 import functools
+import importlib
 import threading
 from collections.abc import Callable
 from datetime import date
@@ -17,7 +18,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 import duckdb
 import streamlit as st
 
-from kyosai import charts, store, uploads, views
+from kyosai import store, uploads, views
 from kyosai.calendar import FiscalQuarter, fiscal_year
 from kyosai.catalog import Catalog, Event, default_catalog
 from kyosai.committee import CommitteeChoice, committee
@@ -43,10 +44,25 @@ APP_WAIT_SECONDS = 15.0
 _connections: dict[str, SharedConnection] = {}
 _connections_lock = threading.Lock()
 
+# What the first page does not need (altair with pandas and jsonschema, xlsxwriter): loaded
+# a moment after it in the background, so that neither the first page nor the first chart
+# or download waits for them.
+LATER_MODULES = ("kyosai.charts", "kyosai.season", "kyosai.projections", "xlsxwriter")
+LATER_AFTER_SECONDS = 2.0
+
+
+def _import_later_modules() -> None:
+    for name in LATER_MODULES:
+        importlib.import_module(name)
+
 
 def _shared(path: str) -> SharedConnection:
     # A plain dict, not st.cache_resource: its lookup hashed the path on every call.
     with _connections_lock:
+        if not _connections:
+            later = threading.Timer(LATER_AFTER_SECONDS, _import_later_modules)
+            later.daemon = True
+            later.start()
         if path not in _connections:
             _connections[path] = SharedConnection(
                 lambda: store.connect(Path(path), wait_seconds=APP_WAIT_SECONDS)
@@ -194,7 +210,9 @@ def trend_png(con: duckdb.DuckDBPyConnection, today: date, filters: views.Filter
     if model.chart_spec is None:
         return None
     # The picture carries the data's date and, while it holds sample data, the sample note.
-    spec = charts.with_subtitle(model.chart_spec, views.export_notes(model.freshness, today))
+    from kyosai.charts import with_subtitle
+
+    spec = with_subtitle(model.chart_spec, views.export_notes(model.freshness, today))
     with st.spinner("グラフの画像を作成しています…"):
         return spec_to_png(spec)
 
