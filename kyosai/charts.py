@@ -24,6 +24,10 @@ from kyosai.calendar import (
 from kyosai.catalog import Catalog, Event
 from kyosai.chart_marks import TargetStep, target_layers, target_steps, with_halo
 
+# Every chart embeds its own rows (procedures × months). Altair's 5,000-row guard, meant for
+# notebooks, made 利用率の推移 fail on a long history (30 procedures × 20 years monthly).
+alt.data_transformers.disable_max_rows()
+
 # Okabe–Ito, reordered so the first series get the strongest contrasts on white; yellow last.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
 # Shapes let series be told apart without colour (projectors, grey-scale prints).

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
-from kyosai.calendar import month_label
+from kyosai.calendar import fiscal_year, fiscal_year_start, month_label
 from kyosai.periods import Grain
 from kyosai.views import FilterOptions, Filters
 
@@ -20,6 +20,9 @@ PARAMETERS = ("scheme", "procedure", "from", "to", "grain")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 # A value is shown in a note at most this long, so a pasted page of text stays a short note.
 _SHOWN = 40
+# The pages open on this many latest fiscal years: twenty years of columns are a table no one
+# reads at once (and its every click cost several times a short one's). 期間 widens it.
+DEFAULT_YEARS = 5
 
 
 @dataclass(frozen=True)
@@ -50,8 +53,14 @@ class FilterChoice:
 
 
 def default_choice(options: FilterOptions, grain: Grain) -> FilterChoice:
-    """Everything offered, all months, at the page's grain."""
-    return FilterChoice.of(Filters(grain=grain), options)
+    """Everything offered at the page's grain, over the latest DEFAULT_YEARS fiscal years (all
+    months where the history is shorter)."""
+    everything = FilterChoice.of(Filters(grain=grain), options)
+    months = options.months
+    if not months:
+        return everything
+    start = fiscal_year_start(fiscal_year(months[-1]) - DEFAULT_YEARS + 1)
+    return replace(everything, first=next(m for m in months if m >= start))
 
 
 @dataclass(frozen=True)
@@ -122,6 +131,8 @@ def read_link(
             first = month
         else:
             last = month
+    if not _single(params, "from") and first is not None and last is not None and last < first:
+        first = options.months[0]  # a `to` before the default start reaches back to the data's
     if first is not None and last is not None and first > last:
         notes.append(f"from={month_label(first)}, to={month_label(last)}（開始が終了より後です）")
         first, last = default.first, default.last

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from kyosai.calendar import month_label
-from kyosai.links import FilterChoice, default_choice, link_params, read_link
+from kyosai.calendar import fiscal_year, fiscal_year_label, month_label
+from kyosai.links import DEFAULT_YEARS, FilterChoice, default_choice, link_params, read_link
 from kyosai.literal import markdown_literal
 from kyosai.periods import GRAIN_LABELS, Grain
 from kyosai.ui import data
@@ -100,6 +100,11 @@ def filter_bar(page_key: str, *, default_grain: Grain = Grain.QUARTER_END) -> Fi
             format_func=month_label,
             key=keys.period,
         )
+        if first == default.first and first != months[0]:
+            period_col.caption(
+                f"最新の{DEFAULT_YEARS}年度分（{fiscal_year_label(fiscal_year(first))}から）を"
+                f"表示しています。{month_label(months[0])}からのデータは「期間」を広げると見られます。"
+            )
     grains = list(GRAIN_LABELS)
     grain = grain_col.selectbox(
         "表示単位", options=grains, index=grains.index(start.grain),

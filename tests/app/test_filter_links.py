@@ -3,10 +3,15 @@ the choice carries between 利用率の推移 and 集計表, and a bad value get
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
+import polars as pl
 from streamlit.testing.v1 import AppTest
 
+from kyosai import store
+from kyosai.calendar import months_between
+from kyosai.catalog import default_catalog
 from tests.html_table import rate_frame
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,3 +69,53 @@ def test_bad_values_are_ignored_with_a_note(db_path: Path) -> None:
     assert rate_frame(app)["手続"].iloc[0] == "(倒) 加入手続き"
     # The URL keeps what was used, and drops what was not.
     assert app.query_params == {"scheme": "tosan"}
+
+
+def _long_history(db_path: Path) -> None:
+    """A procedure online since 平成22年度 with counts to R7.9 (sixteen fiscal years)."""
+    con = store.connect(db_path)
+    try:
+        added = store.NewProcedure(
+            "shokibo_henko", "shokibo", "契約内容の変更", "変更", 200, 2027, date(2010, 4, 1)
+        )
+        store.add_procedure(con, default_catalog(), added, "山田")
+        catalog = store.stored_catalog(con, default_catalog())
+        months = list(months_between(date(2010, 4, 1), date(2025, 9, 1)))
+        frame = pl.DataFrame(
+            {
+                "procedure_id": ["shokibo_henko"] * len(months),
+                "month": months,
+                "online": [100] * len(months),
+                "total": [1000] * len(months),
+            },
+            schema={
+                "procedure_id": pl.String,
+                "month": pl.Date,
+                "online": pl.Int64,
+                "total": pl.Int64,
+            },
+        )
+        store.write_upload(
+            con, frame, file_name="h.xlsx", sha256="h", uploaded_by="山田", catalog=catalog
+        )
+    finally:
+        con.close()
+
+
+def test_a_long_history_opens_on_its_latest_five_years_and_widens(db_path: Path) -> None:
+    _long_history(db_path)
+    app = _opened("pages/table.py", {})
+    assert not app.exception
+    frame = rate_frame(app)
+    # Quarter-end columns from 令和3年度 (R3.6) on; nothing older is sent.
+    months = [c for c in frame.columns if c.startswith(("R", "H")) and "~" not in c]
+    assert months[0] == "R3.6" and months[-1] == "R7.9"
+    assert next(c for c in frame.columns if c.startswith("期間集計")) == "期間集計 R3.4~R4.3"
+    note = next(c.value for c in app.caption if "最新の5年度分" in c.value)
+    assert "令和3年度から" in note and "H22.4からのデータ" in note
+    assert app.query_params == {}
+    app.select_slider(key="table_period").set_value((date(2010, 4, 1), date(2025, 9, 1))).run()
+    frame = rate_frame(app)
+    assert "H22.6" in frame.columns and "期間集計 H22.4~H23.3" in frame.columns
+    assert app.query_params == {"from": "2010-04"}
+    assert not [c for c in app.caption if "最新の5年度分" in c.value]

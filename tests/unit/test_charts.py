@@ -41,6 +41,25 @@ def _series(first: date = date(2023, 9, 1), last: date = date(2025, 9, 1)) -> pl
     return pl.DataFrame(rows, schema_overrides=schema)
 
 
+def test_a_long_history_of_many_procedures_is_drawn_whole() -> None:
+    """30 lines × 20 years of months (7,200 points): more rows than Altair allows by default."""
+    months = list(months_between(date(2006, 4, 1), date(2026, 3, 1)))
+    frame = pl.DataFrame(
+        {
+            "series_label": [f"手続{k:02d}" for k in range(30) for _ in months],
+            "period_start": months * 30,
+            "period_label": [month_label(m) for m in months] * 30,
+            "online": [150] * (30 * len(months)),
+            "total": [1000] * (30 * len(months)),
+            "rate": [0.15] * (30 * len(months)),
+            "rate_text": ["15.0%"] * (30 * len(months)),
+        }
+    )
+    spec = trend_chart(frame, target=0.2, deadlines=[], events=[], title="推移").to_dict()
+    lines = next(layer for layer in _layers(spec) if _mark(layer) == "line")
+    assert len(_rows(spec, lines)) == 30 * 240
+
+
 def _event(when: date | None, label: str) -> Event:
     return Event(
         when=when, precise_day=False, scheme_id=None, procedure_ids=(), label=label, detail="詳細"

@@ -22,6 +22,11 @@ OPTIONS = FilterOptions(
     months=list(months_between(date(2023, 9, 1), date(2025, 9, 1))),
 )
 TABLE_DEFAULT = default_choice(OPTIONS, Grain.QUARTER_END)
+# Twenty years, as a store ten times the sample's holds (令和7年度 ends in 2026-03).
+LONG = FilterOptions(
+    OPTIONS.schemes, OPTIONS.procedures, list(months_between(date(2006, 4, 1), date(2026, 3, 1)))
+)
+LONG_DEFAULT = default_choice(LONG, Grain.QUARTER_END)
 
 
 def test_a_managers_link_reads_back_as_the_view() -> None:
@@ -75,21 +80,49 @@ def test_a_period_backwards_is_left_out() -> None:
     assert (reading.choice.first, reading.choice.last) == (TABLE_DEFAULT.first, TABLE_DEFAULT.last)
 
 
+def test_a_short_history_opens_on_all_of_it() -> None:
+    assert (TABLE_DEFAULT.first, TABLE_DEFAULT.last) == (date(2023, 9, 1), date(2025, 9, 1))
+
+
+def test_a_long_history_opens_on_its_latest_five_fiscal_years() -> None:
+    assert (LONG_DEFAULT.first, LONG_DEFAULT.last) == (date(2021, 4, 1), date(2026, 3, 1))
+    everything = FilterChoice(
+        LONG_DEFAULT.scheme_ids,
+        LONG_DEFAULT.procedure_ids,
+        date(2006, 4, 1),
+        date(2026, 3, 1),
+        Grain.MONTH,
+    )
+    params = link_params(everything, LONG_DEFAULT, LONG)
+    assert params == {"from": "2006-04", "grain": "month"}
+    assert read_link(params, LONG, LONG_DEFAULT).choice == everything
+
+
+def test_a_link_that_ends_before_the_default_start_reaches_back_to_the_data() -> None:
+    reading = read_link({"to": "2010-03"}, LONG, LONG_DEFAULT)
+    assert reading.notes == []
+    assert reading.choice is not None
+    assert (reading.choice.first, reading.choice.last) == (date(2006, 4, 1), date(2010, 3, 1))
+
+
 texts = st.text(max_size=60)
 params_strategy = st.dictionaries(
     st.sampled_from([*PARAMETERS, "other"]), st.one_of(texts, st.lists(texts, max_size=3))
 )
 
 
-@given(params_strategy)
-def test_any_query_string_gives_a_usable_choice(params: dict[str, str | list[str]]) -> None:
-    reading = read_link(params, OPTIONS, TABLE_DEFAULT)
+@given(params_strategy, st.sampled_from([(OPTIONS, TABLE_DEFAULT), (LONG, LONG_DEFAULT)]))
+def test_any_query_string_gives_a_usable_choice(
+    params: dict[str, str | list[str]], offer: tuple[FilterOptions, FilterChoice]
+) -> None:
+    options, default = offer
+    reading = read_link(params, options, default)
     if reading.choice is None:
         return
     choice = reading.choice
-    offered = [p for p, scheme, _ in OPTIONS.procedures if scheme in choice.scheme_ids]
+    offered = [p for p, scheme, _ in options.procedures if scheme in choice.scheme_ids]
     assert choice.scheme_ids and set(choice.procedure_ids) <= set(offered)
-    assert choice.first in OPTIONS.months and choice.last in OPTIONS.months
+    assert choice.first in options.months and choice.last in options.months
     assert choice.first <= choice.last
     assert all(len(note) < 200 and note.isprintable() for note in reading.notes)
 
@@ -98,21 +131,26 @@ def test_any_query_string_gives_a_usable_choice(params: dict[str, str | list[str
     st.lists(st.sampled_from([s for s, _ in OPTIONS.schemes]), min_size=1, unique=True),
     st.data(),
     st.sampled_from(list(Grain)),
+    st.sampled_from([(OPTIONS, TABLE_DEFAULT), (LONG, LONG_DEFAULT)]),
 )
 def test_every_choice_survives_its_own_link(
-    schemes: list[str], data: st.DataObject, grain: Grain
+    schemes: list[str],
+    data: st.DataObject,
+    grain: Grain,
+    offer: tuple[FilterOptions, FilterChoice],
 ) -> None:
+    options, default = offer
     ordered = tuple(s for s, _ in OPTIONS.schemes if s in schemes)
     offered = [p for p, scheme, _ in OPTIONS.procedures if scheme in ordered]
     picked = set(data.draw(st.lists(st.sampled_from(offered), min_size=1)))
     procedures = tuple(p for p in offered if p in picked)
     first, last = sorted(
-        data.draw(st.lists(st.sampled_from(OPTIONS.months), min_size=2, max_size=2))
+        data.draw(st.lists(st.sampled_from(options.months), min_size=2, max_size=2))
     )
     choice = FilterChoice(ordered, procedures, first, last, grain)
-    params = link_params(choice, TABLE_DEFAULT, OPTIONS)
-    assert read_link(params, OPTIONS, TABLE_DEFAULT).choice in (choice, None)
+    params = link_params(choice, default, options)
+    assert read_link(params, options, default).choice in (choice, None)
     if params:
-        assert read_link(params, OPTIONS, TABLE_DEFAULT).choice == choice
+        assert read_link(params, options, default).choice == choice
     else:
-        assert choice == TABLE_DEFAULT
+        assert choice == default
