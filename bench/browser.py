@@ -133,7 +133,16 @@ def _choose(page: Any, label: str, option: str) -> float:
     box.click()
     since = float(page.evaluate("() => performance.now()"))
     page.get_by_role("option", name=option, exact=True).click()
-    return _settle(page, since)
+    elapsed = _settle(page, since)
+    _refuse_errors(page, f"{label} → {option}")
+    return elapsed
+
+
+def _refuse_errors(page: Any, what: str) -> None:
+    # An error page settles fast: timing one would flatter the app.
+    if page.get_by_test_id("stException").count():
+        page.screenshot(path=str(Path(tempfile.gettempdir()) / "kyosai-bench-failed.png"))
+        raise RuntimeError(f"the page showed an error after {what}")
 
 
 @dataclass(frozen=True)
@@ -179,7 +188,9 @@ def _upload(page: Any, url: str, path: Path, painted: str) -> float:
     since = float(page.evaluate("() => performance.now()"))
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
     page.get_by_text(painted).first.wait_for()
-    return _settle(page, since)
+    elapsed = _settle(page, since)
+    _refuse_errors(page, f"dropping {path.name}")
+    return elapsed
 
 
 def _cold_start(browser: Any, script: Path, db: Path | None, painted: str) -> float:
