@@ -172,6 +172,14 @@ def _coverage_warnings(rows: pl.DataFrame, catalog: Catalog) -> list[str]:
     return warnings
 
 
+def preview_start(earliest: date, latest: date) -> date:
+    """Where the preview's rates begin: the April of the file's newest fiscal year, so that
+    期間集計 is that year to date, or three months before a quarter that starts a year. A
+    history file shows its newest year only: ten years of monthly columns are read nowhere."""
+    year_start = fiscal_year_start(fiscal_year(latest))
+    return min(year_start, add_months(max(earliest, year_start), -3))
+
+
 def plan_upload(
     con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, catalog: Catalog, today: date
 ) -> UploadPlan:
@@ -191,15 +199,14 @@ def plan_upload(
     months = rows["month"]
     procedure_ids = sorted(set(rows["procedure_id"].to_list()))
     earliest: date = months.min()  # type: ignore[assignment]
-    # From the fiscal year's start, so the 期間集計 column is the real year-to-date figure.
-    first = min(fiscal_year_start(fiscal_year(earliest)), add_months(earliest, -3))
+    latest: date = months.max()  # type: ignore[assignment]
     rates_after = rate_table(
         after,
         catalog,
         Grain.MONTH,
         procedure_ids,
-        first=first,
-        last=months.max(),  # type: ignore[arg-type]
+        first=preview_start(earliest, latest),
+        last=latest,
     )
     warnings = _coverage_warnings(rows, catalog) + _jump_warnings(after, rows, catalog)
     return UploadPlan(file_name, digest, parsed, version, None, changes, warnings, rates_after)

@@ -6,7 +6,7 @@ import polars as pl
 import pyarrow as pa
 import streamlit as st
 
-from kyosai.calendar import FiscalQuarter, month_label
+from kyosai.calendar import FiscalQuarter, fiscal_year, month_label
 from kyosai.exports import XLSX_MIME
 from kyosai.html_tables import rate_table_html, text_table_html
 from kyosai.ingest import UploadPlan
@@ -135,8 +135,12 @@ def preview(plan: UploadPlan) -> bool:
             new_rows = _changes(plan, "new").drop("変更前（オンライン/全体）", "変更前の利用率")
             render.html_table(rows_html(new_rows), scroll=True)
     if plan.rates_after is not None:
+        months = plan.changes["month"]
+        several_years = fiscal_year(months.min()) != fiscal_year(months.max())  # type: ignore[arg-type]
+        earlier = "。それより前の年度は、登録後に「集計表」で見られます" if several_years else ""
         st.markdown(
-            "**登録後のオンライン利用率**（年度の初めから取込の対象月まで。期間集計は年度累計）"
+            "**登録後のオンライン利用率**（取込の最新の年度の初めから対象月まで。"
+            f"期間集計は年度累計{earlier}）"
         )
         render.html_table(rate_table_html(plan.rates_after))
     if not plan.can_commit:

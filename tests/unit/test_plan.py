@@ -142,6 +142,29 @@ def test_rates_after_hold_the_resulting_rates(sample_con: duckdb.DuckDBPyConnect
     )
 
 
+def test_a_quarter_previews_its_fiscal_year_to_date(sample_con: duckdb.DuckDBPyConnection) -> None:
+    p = plan(sample_con, long_xlsx(steady_quarter()))
+    assert p.rates_after is not None
+    assert min(period.first for period in p.rates_after.periods) == date(2025, 4, 1)
+    assert max(period.last for period in p.rates_after.periods) == DEC
+
+
+def test_a_history_file_previews_its_newest_fiscal_year(
+    sample_con: duckdb.DuckDBPyConnection,
+) -> None:
+    """R5.9 to R7.12 (three fiscal years): the preview's rates are R7.1 to R7.12; every row of
+    the file is still in the plan."""
+    months = list(store.read_counts(sample_con, ["shokibo_kanyu"])["month"])
+    counts = {("shokibo_kanyu", m): (1000, 5000) for m in [*months, OCT, NOV, DEC]}
+    p = plan(sample_con, long_xlsx(counts))
+    assert p.ok and p.rates_after is not None
+    assert p.changes.height == len(counts)
+    labels = [label for label in p.rates_after.labels if "~" not in label]
+    assert labels[0] == "R7.1" and labels[-1] == "R7.12"
+    # 期間集計: the three months before 令和7年度 began, and 令和7年度 to date.
+    assert [label for label in p.rates_after.labels if "~" in label] == ["R7.1~R7.3", "R7.4~R7.12"]
+
+
 # --- warnings -------------------------------------------------------------------------------
 
 
