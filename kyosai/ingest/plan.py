@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -185,15 +186,18 @@ def plan_upload(
 ) -> UploadPlan:
     """Parse an upload and compare it with the store; nothing is written."""
     digest = sha256_of(data)
-    version = store.data_version(con)
-    parsed = read_upload(data, file_name, catalog, today)
-    already = store.find_upload_by_sha(con, digest)
+    # The store is read while a worker process parses the file (this thread only waits for
+    # its reply), so the reads cost the preview nothing.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kyosai-parse") as reading:
+        parsing = reading.submit(read_upload, data, file_name, catalog, today)
+        version = store.data_version(con)
+        already = store.find_upload_by_sha(con, digest)
+        # Read once: the diff and the counts after both use it.
+        stored = store.read_counts(con, ordered=False)
+        parsed = parsing.result()
     if not parsed.ok or already is not None or parsed.rows.is_empty():
         return UploadPlan(file_name, digest, parsed, version, already)
     rows = parsed.rows
-    stored = store.read_counts(
-        con, ordered=False
-    )  # read once: the diff and the counts after both use it
     changes = _diff(stored, rows, catalog)
     after = _counts_after(stored, rows)
     months = rows["month"]
