@@ -36,6 +36,11 @@ EMPTY_MESSAGE = "表示できるデータがありません"
 # Above this many periods only some get a label, or they collide on a projector.
 MAX_TICKS = 13
 EVENT_COLOR = "#7b3294"
+# The legend shares the chart's height with the plot: past two rows of procedures it took the
+# plot's height, and seventy procedures squashed the plot flat. The plot keeps its height.
+LEGEND_COLUMNS = 4
+LEGEND_ROW_PX = 26
+LEGEND_SHOWN = 30  # Vega-Lite's symbolLimit: the rest end in "…n entries"
 # vl-convert's default font has no Japanese glyphs; browsers fall back to it when missing.
 FONT = "Noto Sans CJK JP"
 
@@ -97,7 +102,7 @@ def configure_chart(
             labelFontSize=size(15),
             titleFontSize=size(15),
             orient="bottom",
-            columns=4,
+            columns=LEGEND_COLUMNS,
             symbolSize=150,
             labelLimit=400,
         )
@@ -237,6 +242,8 @@ def trend_chart(
     highest_target = max([target, *(step.target for step in target_by)])
     top = y_top or _y_top(cast(float | None, data.get_column("rate").max()), highest_target)
     order = series.get_column("series_label").unique(maintain_order=True).to_list()
+    legend_rows = math.ceil(min(len(order), LEGEND_SHOWN) / LEGEND_COLUMNS)
+    size["height"] = height + round(LEGEND_ROW_PX * text_scale * max(0, legend_rows - 2))
 
     # Vega cannot write 和暦, so the axis looks each tick up in a table built from the data.
     ends = sorted({p.to_month for p in projections} - set(starts))

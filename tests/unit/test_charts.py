@@ -58,6 +58,12 @@ def test_a_long_history_of_many_procedures_is_drawn_whole() -> None:
     spec = trend_chart(frame, target=0.2, deadlines=[], events=[], title="推移").to_dict()
     lines = next(layer for layer in _layers(spec) if _mark(layer) == "line")
     assert len(_rows(spec, lines)) == 30 * 240
+    # The legend's 8 rows (4 columns) do not take the plot's height: 6 rows more than 2.
+    assert spec["height"] == 360 + 6 * 26
+
+
+def test_a_short_legend_leaves_the_height_as_asked(spec: dict[str, Any]) -> None:
+    assert spec["height"] == 360
 
 
 def _event(when: date | None, label: str) -> Event:
