@@ -1,5 +1,6 @@
-"""Marks the trend charts share: text with a white halo, and the 利用目標 — a band above the
-target, its rule and its label, stepping where a revision of the plan changed the target."""
+"""What the trend charts share: their fonts and legend, text with a white halo, and the
+利用目標 — a band above the target, its rule and its label, stepping where a revision of the
+plan changed the target."""
 
 from __future__ import annotations
 
@@ -15,6 +16,44 @@ from kyosai.calendar import add_months, fiscal_year, fiscal_year_label
 from kyosai.percent import format_tenths
 
 GREEN = "#1b7a1b"
+# vl-convert's default font has no Japanese glyphs; browsers fall back to it when missing.
+FONT = "Noto Sans CJK JP"
+# The legend shares the chart's height with the plot: past two rows of procedures it took the
+# plot's height, and seventy procedures squashed the plot flat. The plot keeps its height.
+LEGEND_COLUMNS = 4
+LEGEND_ROW_PX = 26
+LEGEND_SHOWN = 30  # Vega-Lite's symbolLimit: the rest end in "…n entries"
+
+
+def configure_chart(
+    chart: alt.LayerChart, font: str = FONT, text_scale: float = 1.0
+) -> alt.LayerChart:
+    """Fonts and text sizes on every text element (a projector's page scales them)."""
+
+    # Every text element names the font: vl-convert's default font has no Japanese glyphs.
+    def size(points: float) -> float:
+        return round(points * text_scale, 1)
+
+    configured: alt.LayerChart = (
+        chart.configure(font=font)
+        .configure_title(font=font, fontSize=size(22), anchor="start")
+        .configure_axis(
+            labelFont=font, titleFont=font, labelFontSize=size(15), titleFontSize=size(16)
+        )
+        .configure_legend(
+            labelFont=font,
+            titleFont=font,
+            labelFontSize=size(15),
+            titleFontSize=size(15),
+            orient="bottom",
+            columns=LEGEND_COLUMNS,
+            symbolSize=150,
+            labelLimit=400,
+        )
+        .configure_text(font=font, fontSize=size(14))
+        .configure_view(stroke=None)
+    )
+    return configured
 
 
 def with_halo(mark: alt.Chart, **encoding: Any) -> list[alt.Chart]:

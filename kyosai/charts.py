@@ -22,7 +22,17 @@ from kyosai.calendar import (
     parse_month,
 )
 from kyosai.catalog import Catalog, Event
-from kyosai.chart_marks import TargetStep, target_layers, target_steps, with_halo
+from kyosai.chart_marks import (
+    FONT,
+    LEGEND_COLUMNS,
+    LEGEND_ROW_PX,
+    LEGEND_SHOWN,
+    TargetStep,
+    configure_chart,
+    target_layers,
+    target_steps,
+    with_halo,
+)
 
 # Every chart embeds its own rows (procedures × months). Altair's 5,000-row guard, meant for
 # notebooks, made 利用率の推移 fail on a long history (30 procedures × 20 years monthly).
@@ -36,13 +46,6 @@ EMPTY_MESSAGE = "表示できるデータがありません"
 # Above this many periods only some get a label, or they collide on a projector.
 MAX_TICKS = 13
 EVENT_COLOR = "#7b3294"
-# The legend shares the chart's height with the plot: past two rows of procedures it took the
-# plot's height, and seventy procedures squashed the plot flat. The plot keeps its height.
-LEGEND_COLUMNS = 4
-LEGEND_ROW_PX = 26
-LEGEND_SHOWN = 30  # Vega-Lite's symbolLimit: the rest end in "…n entries"
-# vl-convert's default font has no Japanese glyphs; browsers fall back to it when missing.
-FONT = "Noto Sans CJK JP"
 
 
 def _utc(day: date) -> alt.DateTime:
@@ -79,37 +82,6 @@ def _snap(day: date, starts: list[date], last_end: date) -> date | None:
     if month < starts[0] or month > last_end:
         return None
     return max(s for s in starts if s <= month)
-
-
-def configure_chart(
-    chart: alt.LayerChart, font: str = FONT, text_scale: float = 1.0
-) -> alt.LayerChart:
-    """Fonts and text sizes on every text element (a projector's page scales them)."""
-
-    # Every text element names the font: vl-convert's default font has no Japanese glyphs.
-    def size(points: float) -> float:
-        return round(points * text_scale, 1)
-
-    configured: alt.LayerChart = (
-        chart.configure(font=font)
-        .configure_title(font=font, fontSize=size(22), anchor="start")
-        .configure_axis(
-            labelFont=font, titleFont=font, labelFontSize=size(15), titleFontSize=size(16)
-        )
-        .configure_legend(
-            labelFont=font,
-            titleFont=font,
-            labelFontSize=size(15),
-            titleFontSize=size(15),
-            orient="bottom",
-            columns=LEGEND_COLUMNS,
-            symbolSize=150,
-            labelLimit=400,
-        )
-        .configure_text(font=font, fontSize=size(14))
-        .configure_view(stroke=None)
-    )
-    return configured
 
 
 # Labels stack downwards from the top of the plot, this many pixels apart, whatever its height.

@@ -9,8 +9,8 @@ import altair as alt
 import polars as pl
 
 from kyosai.calendar import fiscal_year, fiscal_year_label
-from kyosai.chart_marks import GREEN
-from kyosai.charts import PALETTE, SHAPES, configure_chart, rate_tooltip, shared_y_top
+from kyosai.chart_marks import GREEN, configure_chart
+from kyosai.charts import PALETTE, SHAPES, rate_tooltip, shared_y_top
 
 FISCAL_MONTHS = [
     "4月",
