@@ -70,6 +70,20 @@ def first_row(
     return tuple(rows[0]) if rows else ()
 
 
+def later_live_change(
+    con: duckdb.DuckDBPyConnection, table: str, column: str, value: object, change_id: int
+) -> int | None:
+    """The newest change recorded in `table` after `change_id` on the same `column` value and
+    not undone, if any: undo goes newest first. `table` and `column` are the store's own."""
+    row = first_row(
+        con,
+        f"""SELECT max(change_id) FROM {table}
+            WHERE {column} = ? AND change_id > ? AND undone_at IS NULL""",
+        [value, change_id],
+    )
+    return int(row[0]) if row and row[0] is not None else None
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """Run the block in one explicit transaction: all of it commits, or none of it."""

@@ -13,7 +13,7 @@ import polars as pl
 
 from kyosai.catalog import Catalog, Event
 from kyosai.store.backups import BackupOutcome
-from kyosai.store.db import first_row, now
+from kyosai.store.db import first_row, later_live_change, now
 from kyosai.store.faults import StoreError
 from kyosai.store.writes import commit_write
 
@@ -200,16 +200,11 @@ def undo_event_change(con: duckdb.DuckDBPyConnection, change_id: int, by: str) -
         action, event_id, before_json, undone_at = rows[0]
         if undone_at is not None:
             raise StoreError(f"取組の変更 #{change_id} は既に取り消されています。")
-        later = first_row(
-            con,
-            """SELECT max(change_id) FROM event_changes
-               WHERE event_id = ? AND change_id > ? AND undone_at IS NULL""",
-            [event_id, change_id],
-        )
-        if later and later[0] is not None:
+        later = later_live_change(con, "event_changes", "event_id", event_id, change_id)
+        if later is not None:
             raise StoreError(
-                f"取組の変更 #{later[0]} が同じ取組を後から変えているため、変更 #{change_id} は"
-                f"取り消せません。先に変更 #{later[0]} を取り消してください。"
+                f"取組の変更 #{later} が同じ取組を後から変えているため、変更 #{change_id} は"
+                f"取り消せません。先に変更 #{later} を取り消してください。"
             )
         if action == "add":
             con.execute("UPDATE events SET removed_at = ? WHERE event_id = ?", [now(), event_id])

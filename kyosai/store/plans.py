@@ -13,7 +13,7 @@ from kyosai.calendar import fiscal_year_label
 from kyosai.catalog import Catalog, Revision
 from kyosai.store.additions import read_additions, with_additions
 from kyosai.store.backups import BackupOutcome
-from kyosai.store.db import first_row, now
+from kyosai.store.db import first_row, later_live_change, now
 from kyosai.store.events import read_events
 from kyosai.store.faults import StoreError
 from kyosai.store.writes import commit_write
@@ -112,16 +112,11 @@ def undo_revision(con: duckdb.DuckDBPyConnection, change_id: int, by: str) -> Pl
         procedure_id, undone_at = rows[0]
         if undone_at is not None:
             raise StoreError(f"計画の変更 #{change_id} は既に取り消されています。")
-        later = first_row(
-            con,
-            """SELECT max(change_id) FROM plan_revisions
-               WHERE procedure_id = ? AND change_id > ? AND undone_at IS NULL""",
-            [procedure_id, change_id],
-        )
-        if later and later[0] is not None:
+        later = later_live_change(con, "plan_revisions", "procedure_id", procedure_id, change_id)
+        if later is not None:
             raise StoreError(
-                f"計画の変更 #{later[0]} が同じ手続を後から変えているため、変更 #{change_id} は"
-                f"取り消せません。先に変更 #{later[0]} を取り消してください。"
+                f"計画の変更 #{later} が同じ手続を後から変えているため、変更 #{change_id} は"
+                f"取り消せません。先に変更 #{later} を取り消してください。"
             )
         con.execute(
             "UPDATE plan_revisions SET undone_at = ?, undone_by = ? WHERE change_id = ?",
