@@ -1,12 +1,9 @@
 """データの定義: how the rate is computed, the catalogue, sources and the upload record."""
 
-import streamlit as st
-
 from kyosai.ui import data, render
 from kyosai.ui.routing import require_router
 
 require_router()
-st.title("データの定義")
 screen = data.definitions()
 render.as_of(screen.model.freshness)
 render.definitions(screen)

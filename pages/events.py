@@ -7,7 +7,6 @@ from kyosai.ui import auth, data, event_render, plan_render, render, upload_rend
 from kyosai.ui.routing import require_router
 
 require_router()
-st.title("取組と対象手続")
 user = auth.require_staff()
 upload_render.storage_notice(data.storage_notice())
 event_render.flash()

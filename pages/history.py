@@ -8,7 +8,6 @@ from kyosai.ui import auth, data, render, upload_render
 from kyosai.ui.routing import require_router
 
 require_router()
-st.title("取込履歴")
 user = auth.require_staff()
 upload_render.storage_notice(data.storage_notice())
 upload_render.flash()

@@ -6,7 +6,6 @@ from kyosai.ui import data, render
 from kyosai.ui.routing import require_router
 
 require_router()
-st.title("概要")
 screen = data.overview()
 render.as_of(screen.model.freshness)
 render.kpi_cards(screen.kpi_cards)

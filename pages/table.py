@@ -7,7 +7,6 @@ from kyosai.ui.filters import filter_bar
 from kyosai.ui.routing import require_router
 
 require_router()
-st.title("集計表")
 filters = filter_bar("table")
 screen = data.table(filters)
 render.as_of(screen.model.freshness, nothing_chosen=filters.nothing_chosen)

@@ -8,7 +8,6 @@ from kyosai.ui.filters import filter_bar
 from kyosai.ui.routing import require_router
 
 require_router()
-st.title("利用率の推移")
 filters = filter_bar("trends", default_grain=Grain.MONTH)
 screen = data.trends(filters)
 render.as_of(screen.model.freshness, nothing_chosen=filters.nothing_chosen)

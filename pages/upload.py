@@ -9,7 +9,6 @@ from kyosai.ui import auth, data, upload_render
 from kyosai.ui.routing import require_router
 
 require_router()
-st.title("データ取込")
 user = auth.require_staff()
 upload_render.storage_notice(data.storage_notice())
 data.warm_reader()

@@ -102,9 +102,8 @@ def require_staff() -> str:
     return current.user
 
 
-def sign_in_panel() -> Access:
-    """The sidebar's sign-in and sign-out controls for the configured mode; returns the access."""
-    current = access()
+def sign_in_panel(current: Access) -> None:
+    """The sidebar's sign-in and sign-out controls for the configured mode."""
     with st.sidebar:
         if current.mode == "oidc":
             if not st.user.is_logged_in:
@@ -119,7 +118,6 @@ def sign_in_panel() -> Access:
             _local_name_panel(current)
         elif current.mode == "locked":
             st.caption("閲覧専用（職員サインイン未設定）")
-    return current
 
 
 def _password_panel(current: Access) -> None:
