@@ -158,6 +158,16 @@ def _with_separators(value: object) -> str:
     return f"{value:,}" if isinstance(value, int) else _text(value)
 
 
+def counts_html(labels: Sequence[str], values: Sequence[int]) -> str:
+    """Big counts (with 件) under their labels, a box each, in a row."""
+    items = [
+        f'<div class="kpi"><div class="label">{escape(label)}</div>'
+        f'<div class="value">{value:,} 件</div></div>'
+        for label, value in zip(labels, values, strict=True)
+    ]
+    return f'<div class="kpis counts">{"".join(items)}</div>'
+
+
 KpiCard = tuple[str, str, str, Sequence[tuple[str, str]], str, str]
 
 

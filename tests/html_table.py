@@ -7,6 +7,8 @@ table in the page), so both read a table the way a person does: a cell under a m
 
 from __future__ import annotations
 
+import html as html_text
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -160,3 +162,14 @@ def rate_frame(app: Any, table_class: str = "rates") -> pd.DataFrame:
     tables = read_tables(sent_html(app), table_class)
     assert len(tables) == 1, f"{len(tables)} tables of class {table_class!r}"
     return pd.DataFrame(tables[0].rows, columns=tables[0].headers)
+
+
+def shown_counts(app: Any) -> dict[str, str]:
+    """The big counts an AppTest run shows (the upload preview's 新規, 修正, 変更なし): label →
+    value text."""
+    blocks = re.findall(r'<div class="kpis counts">(.*?)</div></div></div>', sent_html(app))
+    assert len(blocks) == 1, f"{len(blocks)} blocks of counts"
+    pairs = re.findall(
+        r'<div class="label">(.*?)</div><div class="value">(.*?)</div>', blocks[0] + "</div>"
+    )
+    return {html_text.unescape(label): html_text.unescape(value) for label, value in pairs}

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pyarrow as pa
 import streamlit as st
 
 from kyosai.exports import XLSX_MIME
+from kyosai.html_tables import counts_html
 from kyosai.literal import markdown_literal
 from kyosai.outlook import ASSUMPTIONS
 from kyosai.ui.screens import DefinitionsScreen, TrendScreen
@@ -25,6 +26,7 @@ KPI_STYLE = """
 .kpi .delta.up {color: #137333;}
 .kpi .delta.down {color: #b3261e;}
 .kpi .note {font-size: .85rem; color: #555; margin-top: .25rem;}
+.kpis.counts {grid-template-columns: repeat(3, minmax(0, 1fr));}
 @media (max-width: 900px) {.kpis {grid-template-columns: repeat(2, minmax(0, 1fr));}}
 </style>
 """
@@ -106,6 +108,12 @@ def outlook(lines: list[tuple[str, str]]) -> None:
         )
     )
     st.caption(ASSUMPTIONS)
+
+
+def counts(labels: Sequence[str], values: Sequence[int]) -> None:
+    """A row of big counts under their labels (件), in one HTML block: three `st.metric`
+    cost the upload preview three elements and a component the browser loads on first use."""
+    st.html(KPI_STYLE + counts_html(labels, values))
 
 
 def kpi_cards(cards_html: str) -> None:

@@ -17,6 +17,9 @@ from kyosai.ui import render
 from kyosai.uploads import UploadDetail
 
 _GENERATION = "upload_generation"
+# What the preview counts, in the order shown: revisions overwrite stored values, so they get a
+# box of their own that staff cannot miss.
+UPLOAD_COUNTS = ("新規", "修正（登録済みの値を変更）", "変更なし")
 _FLASH = "upload_flash"
 COUNT_COLUMNS = {
     "オンライン件数": st.column_config.NumberColumn(format="localized"),
@@ -119,10 +122,7 @@ def preview(plan: UploadPlan) -> bool:
     sheets = markdown_literal("、".join(plan.parsed.sheets))
     sheet_text = f"　シート: {sheets}" if sheets else ""
     st.caption(f"ファイル: {markdown_literal(plan.file_name)}　形式: {layout}{sheet_text}")
-    new_col, revised_col, unchanged_col = st.columns(3)
-    new_col.metric("新規", f"{new} 件")
-    revised_col.metric("修正（登録済みの値を変更）", f"{revised} 件")
-    unchanged_col.metric("変更なし", f"{unchanged} 件")
+    render.counts(UPLOAD_COUNTS, (new, revised, unchanged))
     for warning in plan.warnings:
         st.warning(markdown_literal(warning), icon=":material/warning:")
     # HTML tables, not st.dataframe: in Chromium the grid took ~80 ms to draw and redrew

@@ -9,7 +9,7 @@ import polars as pl
 from streamlit.testing.v1 import AppTest
 
 from kyosai import store
-from tests.html_table import rate_frame
+from tests.html_table import rate_frame, shown_counts
 from tests.quarter_files import long_xlsx, quarter_counts
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -45,7 +45,7 @@ def test_upload_preview_confirm_and_new_month_on_table(app: AppTest) -> None:
     _open_upload(app)
     _drop(app, "r7q3.xlsx", long_xlsx(quarter_counts()))
     assert not app.exception
-    metrics = {m.label: m.value for m in app.metric}
+    metrics = shown_counts(app)
     assert metrics["新規"] == "21 件"
     assert metrics["修正（登録済みの値を変更）"] == "0 件"
     new_rows = rate_frame(app, "rows")
@@ -101,7 +101,7 @@ def test_revision_is_shown_before_confirm(app: AppTest) -> None:
     counts = {("tosan_kanyu", date(2025, 9, 1)): (999, 4702)}
     _open_upload(app)
     _drop(app, "fix.xlsx", long_xlsx(counts))
-    metrics = {m.label: m.value for m in app.metric}
+    metrics = shown_counts(app)
     assert metrics["修正（登録済みの値を変更）"] == "1 件"
     revised = rate_frame(app, "rows")  # the only table of rows: nothing new
     assert revised.iloc[0]["年月"] == "R7.9"

@@ -13,6 +13,7 @@ from kyosai import store
 from kyosai.catalog import default_catalog
 from kyosai.html_tables import (
     cards_html,
+    counts_html,
     grouped_table_html,
     rate_table_html,
     sparkline_img,
@@ -113,3 +114,10 @@ def test_text_table_escapes_and_right_aligns_numbers() -> None:
     (table,) = read_tables(html, "log")
     assert table.headers == ["番号", "ファイル名"]
     assert table.rows == [["2", "<img src=x>.xlsx"], ["1", "a&b.csv"]]
+
+
+def test_counts_show_each_label_over_its_count_with_separators() -> None:
+    html = counts_html(["新規", "修正<b>"], [1234, 0])
+    assert html.count('<div class="kpi">') == 2
+    assert '<div class="label">新規</div><div class="value">1,234 件</div>' in html
+    assert "修正&lt;b&gt;" in html and "<b>" not in html
