@@ -2,7 +2,7 @@
 A B A B in one run. Figures only; nothing here asserts a time.
 
 - click: choosing an option to the page settled (the script done and the DOM quiet for
-  500 ms), measured to the DOM's last change;
+  500 ms), measured to the DOM's last change; also after a reading pause (diagnostic);
 - cold start: `streamlit run` to the first page's heading painted, and to the page settled;
 - upload preview: a file chosen in the uploader to its preview painted.
 """
@@ -258,6 +258,37 @@ def _click_figures(page: Any, kyosai: str, bare: str, runs: int) -> dict[str, An
     }
 
 
+# Longer than the app keeps its DB connection while nobody clicks (kyosai.ui.pool): a manager
+# who reads the table before the next click meets a closed file.
+READING_PAUSE_S = 4.0
+
+
+def _paused_clicks(page: Any, url: str, click: Click, runs: int) -> list[float]:
+    _open(page, f"{url}/{click.path}")
+    for option in reversed(click.options):  # both options cached, as for the other clicks
+        _choose(page, click.label, option)
+    timings = []
+    for index in range(runs):
+        time.sleep(READING_PAUSE_S)
+        timings.append(_choose(page, click.label, click.options[(index + 1) % 2]))
+    return timings
+
+
+def _paused_click_figures(page: Any, kyosai: str, bare: str, runs: int) -> dict[str, Any]:
+    # Diagnostic: what a reading user feels. The timed clicks above follow each other within
+    # a second, which keeps every connection and cache warm.
+    mine: list[float] = []
+    theirs: list[float] = []
+    for _ in range(2):  # A B A B
+        mine += _paused_clicks(page, kyosai, CLICKS["集計表"], max(1, runs // 4))
+        theirs += _paused_clicks(page, bare, BARE_CLICK, max(1, runs // 4))
+    return {
+        "paused_click": _summary(mine),
+        "bare_paused_click": _summary(theirs),
+        "paused_click_ratio": _ratio(mine, theirs),
+    }
+
+
 def _upload_figures(
     page: Any, kyosai: str, bare: str, files: list[Path], runs: int
 ) -> dict[str, Any]:
@@ -314,6 +345,7 @@ def measure(db: Path, quarter_files: list[Path], runs: int, starts: int) -> dict
             ):
                 page = browser.new_page(viewport={"width": 1366, "height": 768})
                 figures |= _click_figures(page, kyosai.url, bare.url, runs)
+                figures |= _paused_click_figures(page, kyosai.url, bare.url, runs)
                 figures |= _upload_figures(page, kyosai.url, bare_upload.url, quarter_files, runs)
                 page.close()
             figures |= _cold_start_figures(browser, db, work, starts)
