@@ -5,7 +5,11 @@ import streamlit as st
 from kyosai.ui import auth
 from kyosai.ui.assets import PAGE_ICON
 
-st.set_page_config(page_title="オンライン利用率", layout="wide")
+# The icon ships with the app and is set before the navigation: without it the browser takes
+# the page's :material/…: icon as the favicon and fetches it from Google's font server, which a
+# closed government network does not reach. (Streamlit's first image loads PIL and numpy,
+# ~60 ms on a process's first page; numpy would load with pyarrow anyway.)
+st.set_page_config(page_title="オンライン利用率", page_icon=str(PAGE_ICON), layout="wide")
 
 committee = st.Page("pages/committee.py", title="会議資料", icon=":material/co_present:")
 pages = [
@@ -29,9 +33,5 @@ navigation = st.navigation(pages)
 # 会議資料 makes its own heading: the meeting's, for the projector.
 if navigation.url_path != committee.url_path:
     st.title(navigation.title)
-# After the heading too: the first icon of a process loads PIL and numpy (~60 ms). The icon ships
-# with the app: a :material/…: page icon makes the browser fetch the favicon from Google's font
-# server, which a closed government network does not reach.
-st.set_page_config(page_icon=str(PAGE_ICON))
 auth.sign_in_panel(access)
 navigation.run()

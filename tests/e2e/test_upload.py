@@ -135,11 +135,12 @@ def uploaded_files(page: Page) -> Locator:
     return page.get_by_test_id("stFileUploader").get_by_role("button", name=re.compile("^Remove "))
 
 
-def expect_metric(page: Page, label: str, value: str) -> None:
-    metric = page.get_by_test_id("stMetric").filter(
-        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
+def expect_count(page: Page, label: str, value: str) -> None:
+    """The preview's big count under ``label`` (新規, 修正…, 変更なし) reads ``value``."""
+    box = page.locator(".kpis.counts .kpi").filter(
+        has=page.locator(".label").get_by_text(label, exact=True)
     )
-    expect(metric.get_by_test_id("stMetricValue")).to_have_text(value)
+    expect(box.locator(".value")).to_have_text(value)
 
 
 def wait_for_preview(page: Page) -> None:
@@ -219,9 +220,9 @@ def test_upload_filled_template(page: Page, fresh_app_server: AppServer, tmp_pat
     upload(page, path)
     wait_for_preview(page)
     assert_no_exception(page)
-    expect_metric(page, "新規", f"{TEMPLATE_ROWS} 件")
-    expect_metric(page, "修正（登録済みの値を変更）", "0 件")
-    expect_metric(page, "変更なし", "0 件")
+    expect_count(page, "新規", f"{TEMPLATE_ROWS} 件")
+    expect_count(page, "修正（登録済みの値を変更）", "0 件")
+    expect_count(page, "変更なし", "0 件")
     expect(page.get_by_role("button", name=CONFIRM_BUTTON)).to_have_text(
         f"この内容で登録する（新規 {TEMPLATE_ROWS} 件・修正 0 件）"
     )
@@ -330,7 +331,7 @@ def test_an_html_table_named_xls_is_explained_and_a_real_xls_imports(
 
     upload(page, xls)
     wait_for_preview(page)
-    expect_metric(page, "新規", f"{TEMPLATE_ROWS} 件")
+    expect_count(page, "新規", f"{TEMPLATE_ROWS} 件")
     confirm(page)
     grid = open_table(page, fresh_app_server)
     assert NEW_COLUMN in grid.headers, grid.headers
