@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from kyosai.store.faults import BusyError, DamagedError, StoreError, storage_fault
+from kyosai.store.wanted import ask_for, done_waiting
 
 T = TypeVar("T")
 
@@ -159,7 +160,23 @@ def _open_read_only(path: Path, error: duckdb.Error) -> duckdb.DuckDBPyConnectio
 
 def open_waiting(path: Path, wait_seconds: float) -> duckdb.DuckDBPyConnection:
     """Open the DB file read-write (read-only where it cannot be written), retrying with backoff
-    while another process holds it."""
+    while another process holds it, and asking that process to let go (`wanted`)."""
+    asked: list[bool] = []
+
+    def ask() -> None:
+        ask_for(path)
+        asked.append(True)
+
+    try:
+        return _open_retrying(path, wait_seconds, ask)
+    finally:
+        if asked:  # ours, or a mark another waiter renews on its next attempt
+            done_waiting(path)
+
+
+def _open_retrying(
+    path: Path, wait_seconds: float, on_busy: Callable[[], None]
+) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + max(0.0, wait_seconds)
     delay = 0.05
     while True:
@@ -179,6 +196,7 @@ def open_waiting(path: Path, wait_seconds: float) -> duckdb.DuckDBPyConnection:
                 raise DamagedError(damaged_message(path)) from error
             if remaining <= 0:
                 raise BusyError(busy_message(wait_seconds)) from None
+            on_busy()  # every attempt: the holder ignores a mark that is not renewed
             log.info("%s is locked by another process; retrying in %.2f s", path, delay)
         time.sleep(min(delay, remaining))
         delay = min(delay * 1.5, 1.0)

@@ -26,6 +26,7 @@ from kyosai.ingest import UploadPlan, commit_plan, plan_upload, template_xlsx
 from kyosai.ingest.worker import reader_pool
 from kyosai.literal import markdown_literal
 from kyosai.store import backups
+from kyosai.store.wanted import is_wanted
 from kyosai.ui import screens
 from kyosai.ui.pool import SharedConnection
 
@@ -65,7 +66,8 @@ def _shared(path: str) -> SharedConnection:
             later.start()
         if path not in _connections:
             _connections[path] = SharedConnection(
-                lambda: store.connect(Path(path), wait_seconds=APP_WAIT_SECONDS)
+                lambda: store.connect(Path(path), wait_seconds=APP_WAIT_SECONDS),
+                wanted=lambda: is_wanted(Path(path)),
             )
         return _connections[path]
 

@@ -3,8 +3,10 @@ version the pages' caches key on.
 
 DuckDB lets one process at a time hold the file read-write. Holding it for the app's whole life
 would shut the command line (`python -m kyosai import …`) out for as long as the app runs; opening
-it on every script run would cost ~15 ms a click. So the app keeps it while people click and lets
-it go after a few idle seconds, and the CLI, which waits and retries, gets its turn.
+it again costs a click ~15–40 ms. So the app keeps it while people click and read, and lets it go
+after IDLE_SECONDS without a click once another process asks for it (it waits and retries, and
+leaves a mark: `kyosai.store.wanted`), or after HOLD_SECONDS without a click in any case: a
+waiter that cannot leave its mark still gets in within the CLI's 30 s wait.
 
 While the connection stays open no other process can open the file, so only this process's own
 writes can change the data. The data version is therefore read once and trusted until a write
@@ -16,7 +18,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TypeVar
 
 import duckdb
@@ -24,6 +26,9 @@ import duckdb
 from kyosai import store
 
 IDLE_SECONDS = 3.0
+HOLD_SECONDS = 20.0
+# How often an idle connection looks for a waiter's mark; also the longest wait at exit.
+CHECK_SECONDS = 1.0
 T = TypeVar("T")
 
 
@@ -34,9 +39,15 @@ class SharedConnection:
         self,
         opener: Callable[[], duckdb.DuckDBPyConnection],
         idle_seconds: float = IDLE_SECONDS,
+        *,
+        wanted: Callable[[], bool] = lambda: False,
+        hold_seconds: float = HOLD_SECONDS,
     ) -> None:
         self._opener = opener
         self._idle_seconds = idle_seconds
+        self._wanted = wanted
+        self._hold_seconds = max(idle_seconds, hold_seconds)
+        self._stopping = False
         self._lock = threading.Lock()
         self._connection: duckdb.DuckDBPyConnection | None = None
         self._openings = 0
@@ -46,6 +57,10 @@ class SharedConnection:
         # Bumped by every write and every opening; the version read in an older one is stale.
         self._generation = 0
         self._known_version: tuple[int, int] | None = None  # (generation, version)
+        # At interpreter exit, before its threads are joined: let go now rather than after the
+        # hold, so that stopping the server does not wait for it. (Not in typeshed.)
+        with suppress(RuntimeError):  # raised when the interpreter is already exiting
+            threading._register_atexit(self._stop)  # type: ignore[attr-defined]
 
     @property
     def openings(self) -> int:
@@ -108,11 +123,17 @@ class SharedConnection:
         with self._lock:
             self._close_if_unused(force=True)
 
+    def _stop(self) -> None:
+        with self._lock:
+            self._stopping = True
+            self._close_if_unused(force=True)
+
     def _schedule_close(self) -> None:
         if self._timer is None:
-            self._timer = threading.Timer(self._idle_seconds, self._close_when_idle)
+            interval = min(self._idle_seconds, CHECK_SECONDS)
+            self._timer = threading.Timer(interval, self._close_when_idle)
             # Not a daemon: a daemon thread killed at interpreter exit inside DuckDB's close()
-            # aborts the process. Exit waits at most idle_seconds for the close instead.
+            # aborts the process. Exit waits at most one interval instead (see _stop).
             self._timer.daemon = False
             self._timer.start()
 
@@ -123,8 +144,11 @@ class SharedConnection:
                 self._schedule_close()
 
     def _close_if_unused(self, *, force: bool) -> bool:
-        idle = time.monotonic() - self._last_used >= self._idle_seconds
-        if self._connection is None or self._borrowers or not (idle or force):
+        if self._connection is None or self._borrowers:
+            return False
+        idle = time.monotonic() - self._last_used
+        asked = idle >= self._idle_seconds and self._wanted()
+        if not (force or self._stopping or asked or idle >= self._hold_seconds):
             return False
         self._connection.close()
         self._connection = None
