@@ -280,8 +280,8 @@ def _paused_click_figures(page: Any, kyosai: str, bare: str, runs: int) -> dict[
     mine: list[float] = []
     theirs: list[float] = []
     for _ in range(2):  # A B A B
-        mine += _paused_clicks(page, kyosai, CLICKS["集計表"], max(1, runs // 4))
-        theirs += _paused_clicks(page, bare, BARE_CLICK, max(1, runs // 4))
+        mine += _paused_clicks(page, kyosai, CLICKS["集計表"], max(3, runs // 4))
+        theirs += _paused_clicks(page, bare, BARE_CLICK, max(3, runs // 4))
     return {
         "paused_click": _summary(mine),
         "bare_paused_click": _summary(theirs),
