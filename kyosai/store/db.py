@@ -170,7 +170,9 @@ def open_waiting(path: Path, wait_seconds: float) -> duckdb.DuckDBPyConnection:
     try:
         return _open_retrying(path, wait_seconds, ask)
     finally:
-        if asked:  # ours, or a mark another waiter renews on its next attempt
+        # Opened or given up: the mark goes. Another process still waiting renews it on its
+        # next attempt, so taking its mark away too costs it a second at most.
+        if asked:
             done_waiting(path)
 
 
