@@ -161,11 +161,12 @@ def _open_read_only(path: Path, error: duckdb.Error) -> duckdb.DuckDBPyConnectio
 def open_waiting(path: Path, wait_seconds: float) -> duckdb.DuckDBPyConnection:
     """Open the DB file read-write (read-only where it cannot be written), retrying with backoff
     while another process holds it, and asking that process to let go (`wanted`)."""
-    asked: list[bool] = []
+    asked = False
 
     def ask() -> None:
+        nonlocal asked
         ask_for(path)
-        asked.append(True)
+        asked = True
 
     try:
         return _open_retrying(path, wait_seconds, ask)

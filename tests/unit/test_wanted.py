@@ -9,6 +9,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from kyosai import store
 from kyosai.store.wanted import FRESH_SECONDS, ask_for, is_wanted, wanted_mark
 
@@ -55,12 +57,8 @@ def test_a_waiting_open_asks_the_holder_and_takes_its_mark_away(sample_db: Path)
 def test_an_open_that_gives_up_takes_its_mark_away(sample_db: Path) -> None:
     holder = _hold_in_another_process(sample_db, 3)
     try:
-        try:
+        with pytest.raises(store.BusyError):
             store.connect(sample_db, wait_seconds=0.4)
-        except store.BusyError:
-            pass
-        else:
-            raise AssertionError("opened a file another process holds")
         assert not wanted_mark(sample_db).exists()
     finally:
         holder.wait(timeout=20)
